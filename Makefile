@@ -1,0 +1,54 @@
+# The one interface for people and CI. Every target works from a fresh clone: the ones that need the
+# virtual environment depend on it, and it is (re)built from pyproject.toml and constraints.txt.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SPEC := spec/apikey.openapi.yaml
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install lint-spec generate check-generated lint typecheck test ci serve conformance bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24" "setuptools>=69" wheel
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+lint-spec: $(STAMP)
+	$(BIN)/rancher-contract lint-spec $(SPEC)
+
+generate: $(STAMP)
+	$(BIN)/rancher-contract generate --spec $(SPEC) --out generated
+
+check-generated: $(STAMP)
+	$(BIN)/rancher-contract generate --spec $(SPEC) --out generated --check
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict rancher_contract generator generated reference_server contract_tests
+
+test: $(STAMP)
+	$(BIN)/pytest -q tests
+
+# What CI runs (.ci/run): the spec rules, the drift check, lint, types and every test.
+ci: lint-spec check-generated lint typecheck test
+
+serve: $(STAMP)
+	$(BIN)/rancher-contract serve
+
+# The main job: the contract suite against the embedded reference server.
+conformance: $(STAMP)
+	$(BIN)/rancher-contract test
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from rancher_contract.cli import main
+
+raise SystemExit(main())
