@@ -29,9 +29,12 @@ def _usage() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in {"-h", "--help"}:
+    if not args:
+        print(_usage(), file=sys.stderr)
+        return 2
+    if args[0] in {"-h", "--help"}:
         print(_usage())
-        return 0 if args else 2
+        return 0
     name, rest = args[0], args[1:]
     if name not in SUBCOMMANDS:
         print(f"rancher-contract: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
