@@ -1,12 +1,11 @@
-"""The generated client against the reference server (SQLite behind the stubs), when it is there."""
+"""The generated client against the reference server (SQLite behind the stubs)"""
 
 from __future__ import annotations
 
 import pytest
 
 from generated.client import ApiKeyCreate, RancherClient, UnauthorizedError, ValidationError
-
-testing = pytest.importorskip("reference_server.testing")
+from reference_server import testing
 
 
 def test_lifecycle_through_the_reference_server() -> None:
