@@ -383,6 +383,9 @@ def parse_body(
 
 
 _MARKER = re.compile(r"^m([0-9]+)$")
+_INTEGER = re.compile(r"^\s*([+-]?[0-9]+)\s*$")
+# An offset past any table is an empty page; the cap keeps int() and the database in range.
+_MAX_OFFSET = 2**62
 _RESERVED_PARAMS = frozenset({"sort", "order", "limit", "marker"})
 
 
@@ -399,14 +402,16 @@ def parse_query(spec: ResourceSpec, params: Sequence[tuple[str, str]]) -> Collec
         elif key == "order":
             order = "desc" if value.lower() == "desc" else "asc"
         elif key == "limit":
-            try:
-                number = int(value)
-            except ValueError:
+            digits = _INTEGER.match(value)
+            if not digits:
                 continue  # a non-numeric limit is ignored
+            number = int(
+                digits.group(1)[:20]
+            )  # enough digits to pass the clamp, within int()'s limit
             limit = spec.max_limit if number <= 0 else min(number, spec.max_limit)
         elif key == "marker":
             match = _MARKER.match(value)
-            offset = int(match.group(1)) if match else 0
+            offset = min(int(match.group(1)[:19]), _MAX_OFFSET) if match else 0
         elif key in spec.filters:
             if "eq" in spec.filters[key]:
                 filters.append(Filter(key, "eq", value))
@@ -759,7 +764,11 @@ def _parse_json(body: bytes) -> dict[str, Any]:
         return {}
     try:
         parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (
+        ValueError,
+        UnicodeDecodeError,
+        RecursionError,
+    ):  # RecursionError: absurdly deep nesting
         raise InvalidBodyContentError() from None
     if not isinstance(parsed, dict):
         raise InvalidBodyContentError("the body must be a JSON object")

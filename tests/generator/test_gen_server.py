@@ -275,7 +275,11 @@ def test_numbers_and_booleans_are_coerced_to_text(app: Any, value: Any, text: st
     assert body["name"] == text
 
 
-@pytest.mark.parametrize("raw", [b"{bad", b"[1, 2]", b'"text"', b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "raw",
+    [b"{bad", b"[1, 2]", b'"text"', b"\xff\xfe", b'{"name": ' + b"[" * 30000 + b"]" * 30000 + b"}"],
+    ids=["syntax", "array", "string", "not-utf8", "too-deep"],
+)
 def test_malformed_json_is_400_before_authentication(fake: FakeApiKeys, raw: bytes) -> None:
     app = create_app(ResourceBackends(api_key=fake), authenticator=KeyAuthenticator("AK", "SK"))
     response = client_for(app).post("/v1/apiKeys", content=raw)
@@ -421,6 +425,10 @@ def test_query_parsing() -> None:
     assert _query(("limit", "abc")).limit == 100
     assert _query(("marker", "m40")).offset == 40
     assert _query(("marker", "garbage")).offset == 0
+    assert (
+        _query(("marker", "m" + "9" * 5000)).offset == 2**62
+    )  # past any table, and no int() error
+    assert _query(("limit", "9" * 5000)).limit == 3000
 
 
 def test_backend_receives_the_typed_query(app: Any, fake: FakeApiKeys) -> None:

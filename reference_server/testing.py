@@ -1,0 +1,93 @@
+"""`running_server(**settings)`: a real reference server (uvicorn, loopback, free port) for tests.
+
+    with running_server(transition_delay=0.2) as server:
+        httpx.get(server.base_url + "/apiKeys", auth=(server.access_key, server.secret_key))
+
+Defaults differ from `serve`: an in-memory database and a free port. Any `Settings` field may be
+given.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from reference_server._secrets import new_public_value, new_secret
+from reference_server.app import build_server
+from reference_server.backend import SqliteApiKeyBackend
+from reference_server.settings import Settings
+
+__all__ = ["RunningServer", "running_server"]
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    base_url: str  # e.g. http://127.0.0.1:41234/v1
+    access_key: str | None  # None with auth=False
+    secret_key: str | None
+    backend: SqliteApiKeyBackend
+    settings: Settings
+
+    @property
+    def root_url(self) -> str:
+        """The base URL without `/v1`."""
+        return self.base_url[: -len("/v1")]
+
+    @property
+    def auth(self) -> tuple[str, str] | None:
+        """(access key, secret key) for httpx/requests, or None with access control off."""
+        if self.access_key is None or self.secret_key is None:
+            return None
+        return (self.access_key, self.secret_key)
+
+
+@contextmanager
+def running_server(**settings: Any) -> Iterator[RunningServer]:
+    """Start uvicorn in a thread on a free loopback port; stop it and close the database after."""
+    import uvicorn
+
+    settings.setdefault("db", ":memory:")
+    settings.setdefault("port", 0)
+    if settings.get("auth", True) and settings.get("access_key") is None:
+        # A pair we know, so the caller always gets the secret (even for a file database reopened).
+        settings.setdefault("secret_key", new_secret())
+        settings["access_key"] = new_public_value()
+    server = build_server(Settings(**settings))
+    sock: socket.socket | None = None
+    thread: threading.Thread | None = None
+    uv: uvicorn.Server | None = None
+    try:
+        host = server.settings.host
+        sock = socket.create_server((host, server.settings.port), reuse_port=False)
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(server.app, log_level="warning", lifespan="off", access_log=False)
+        uv = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=uv.run, kwargs={"sockets": [sock]}, name=f"reference-server-{port}", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not uv.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the reference server did not start")
+            time.sleep(0.01)
+        yield RunningServer(
+            base_url=f"http://{host}:{port}/v1",
+            access_key=server.access_key,
+            secret_key=server.secret_key,
+            backend=server.backend,
+            settings=server.settings,
+        )
+    finally:
+        if uv is not None:
+            uv.should_exit = True
+        if thread is not None:
+            thread.join(timeout=15)
+        if sock is not None:
+            sock.close()
+        server.close()

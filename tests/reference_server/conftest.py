@@ -1,0 +1,74 @@
+"""Fixtures of the reference-server tests: backends on a fake clock, and credentials helpers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reference_server.backend import SqliteApiKeyBackend
+from reference_server.testing import RunningServer, running_server
+
+
+class FakeClock:
+    """Epoch seconds that only move when a test says so."""
+
+    def __init__(self, start: float = 1_484_906_400.25) -> None:  # 2017-01-20T10:00:00.25Z
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(params=["memory", "file"])
+def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
+) -> Iterator[SqliteApiKeyBackend]:
+    path = ":memory:" if request.param == "memory" else str(tmp_path / "keys.sqlite3")
+    b = SqliteApiKeyBackend(path, clock=clock)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def file_backend(tmp_path: Path, clock: FakeClock) -> Iterator[SqliteApiKeyBackend]:
+    b = SqliteApiKeyBackend(str(tmp_path / "keys.sqlite3"), clock=clock)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def slow_backend(clock: FakeClock) -> Iterator[SqliteApiKeyBackend]:
+    """Transitions take 10 s of the fake clock."""
+    b = SqliteApiKeyBackend(":memory:", transition_delay=10, clock=clock)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    """One real server (uvicorn on a free loopback port, in-memory database) per test module."""
+    with running_server() as running:
+        yield running
+
+
+@pytest.fixture
+def http(server: RunningServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.base_url, auth=server.auth, timeout=30) as client:
+        yield client
+
+
+def unique(prefix: str = "t") -> str:
+    """A name no other test uses, so tests do not depend on an empty server."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
