@@ -63,7 +63,11 @@ def running_server(**settings: Any) -> Iterator[RunningServer]:
     uv: uvicorn.Server | None = None
     try:
         host = server.settings.host
-        sock = socket.create_server((host, server.settings.port), reuse_port=False)
+        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+        # and without it every keep-alive response waits ~40 ms for the peer's delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.bind((host, server.settings.port))
+        sock.listen(128)
         port = sock.getsockname()[1]
         config = uvicorn.Config(server.app, log_level="warning", lifespan="off", access_log=False)
         uv = uvicorn.Server(config)
