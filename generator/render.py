@@ -215,10 +215,11 @@ def _outputs(api: Api) -> Iterator[_Output]:
 
     yield out("__init__.py", "package_init.py.jinja")
     yield out("py.typed", "py.typed.jinja")
+    # enums shared by the client and the server, so that both name the same classes
+    yield out("_enums.py", "enums.py.jinja")
     # server stubs
     yield out("server/__init__.py", "server/__init__.py.jinja", server_exports=_server_exports(api))
     yield out("server/_runtime.py", "server/_runtime.py.jinja")
-    yield out("server/_enums.py", "enums.py.jinja")
     yield out("server/_app.py", "server/_app.py.jinja")
     for resource in api.resources:
         yield out(
@@ -235,7 +236,6 @@ def _outputs(api: Api) -> Iterator[_Output]:
         )
     # client
     yield out("client/__init__.py", "client/__init__.py.jinja", client_exports=_client_exports(api))
-    yield out("client/_enums.py", "enums.py.jinja")
     yield out("client/_types.py", "client/_types.py.jinja")
     yield out("client/_errors.py", "client/_errors.py.jinja")
     yield out("client/_http.py", "client/_http.py.jinja")

@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
+from .._enums import ApiKeyAction, ApiKeyState, FilterConditionModifier, SortOrder, Transitioning
 from ._api_key import API_KEY_FILTERS, ApiKeyResource, AsyncApiKeyResource
 from ._client import AsyncRancherClient, RancherClient
-from ._enums import ApiKeyAction, ApiKeyState, FilterConditionModifier, SortOrder, Transitioning
 from ._errors import (
     BadRequestError,
     ConflictError,

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Literal
 from urllib.parse import quote
 
-from ._enums import ApiKeyAction
+from .._enums import ApiKeyAction
 from ._errors import TransitionError, TransitionTimeoutError
 from ._http import AsyncHttp, FilterArg, SyncHttp, build_query
 from .models import ApiKey, ApiKeyCollection, ApiKeyCreate, ApiKeyUpdate

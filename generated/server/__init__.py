@@ -5,6 +5,13 @@
 
 from __future__ import annotations
 
+from .._enums import (
+    ApiKeyAction,
+    ApiKeyState,
+    FilterConditionModifier,
+    SortOrder,
+    Transitioning,
+)
 from ._api_key import (
     API_KEY_FILTERS,
     API_KEY_LIFECYCLE,
@@ -16,13 +23,6 @@ from ._api_key import (
     api_key_routes,
 )
 from ._app import RESOURCES, ResourceBackends, create_app
-from ._enums import (
-    ApiKeyAction,
-    ApiKeyState,
-    FilterConditionModifier,
-    SortOrder,
-    Transitioning,
-)
 from ._runtime import (
     ActionNotAvailableError,
     ActionTransition,

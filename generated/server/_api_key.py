@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from starlette.routing import Route
 
-from ._enums import ApiKeyAction
+from .._enums import ApiKeyAction
 from ._runtime import (
     ActionTransition,
     CollectionQuery,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .._enums import ApiKeyState, FilterConditionModifier, SortOrder, Transitioning
+from ..._enums import ApiKeyState, FilterConditionModifier, SortOrder, Transitioning
 from .._types import UNSET, Unset, enum_or_str
 
 __all__ = [
