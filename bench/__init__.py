@@ -1,1 +1,1 @@
-"""Benchmarks (`make bench`): each module prints its figures and ratios against its named baseline."""
+"""Benchmarks (`make bench`): each module prints its figures and its ratios to a named baseline."""

@@ -1,7 +1,7 @@
 """The `rancher-contract` command: one subcommand per part of the project.
 
-Each subcommand lives in the package that owns it and is imported only when used, so that a broken or missing
-part does not stop the others from running.
+Each subcommand lives in the package that owns it and is imported only when used, so that a
+broken or missing part does not stop the others from running.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ __all__ = ["main"]
 
 # subcommand -> (module, what it does)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "lint-spec": ("rancher_contract.speclint.cli", "validate the OpenAPI spec and apply the project's rules"),
+    "lint-spec": (
+        "rancher_contract.speclint.cli",
+        "validate the OpenAPI spec and apply the project's rules",
+    ),
     "generate": ("generator.cli", "generate client, server stubs, schema and docs from the spec"),
     "serve": ("reference_server.cli", "run the reference server (SQLite)"),
     "test": ("contract_tests.runner", "run the contract suite against a server"),
@@ -44,7 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
-            print(f"rancher-contract {name}: not available yet ({module_name} is missing)", file=sys.stderr)
+            print(
+                f"rancher-contract {name}: not available ({module_name} is missing)",
+                file=sys.stderr,
+            )
             return 2
         raise
     run: Callable[[list[str]], int] = module.main

@@ -6,7 +6,7 @@ from pathlib import Path
 
 __all__ = ["CACHE_DIR", "DEFAULT_SPEC", "GENERATED_DIR", "REPO_ROOT"]
 
-# The package is installed in editable mode from the repository, so the repository root is one level up.
+# The package is installed in editable mode from the repository: the root is one level up.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = REPO_ROOT / "spec" / "apikey.openapi.yaml"
 GENERATED_DIR = REPO_ROOT / "generated"
