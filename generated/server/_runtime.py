@@ -427,13 +427,27 @@ def _first(value: str | None) -> str:
     return value.split(",")[0].strip() if value else ""
 
 
+# Header values end up in every URL of every response: take only what is a plausible host or port.
+_HOST = re.compile(r"^(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
+_PORT = re.compile(r"^[0-9]{1,5}$")
+
+
 def base_url(request: Request) -> str:
     """`scheme://host[:port]` from Host and X-Forwarded-Proto/Host/Port."""
     headers = request.headers
-    scheme = _first(headers.get("x-forwarded-proto")) or request.url.scheme
-    host = _first(headers.get("x-forwarded-host")) or headers.get("host") or request.url.netloc
+    scheme = _first(headers.get("x-forwarded-proto")).lower()
+    if scheme not in ("http", "https"):
+        scheme = request.url.scheme
+    host = next(
+        (
+            candidate
+            for candidate in (_first(headers.get("x-forwarded-host")), headers.get("host", ""))
+            if _HOST.match(candidate)
+        ),
+        request.url.netloc,
+    )
     port = _first(headers.get("x-forwarded-port"))
-    if port:
+    if _PORT.match(port):
         name = _strip_port(host)
         default = (scheme == "http" and port == "80") or (scheme == "https" and port == "443")
         host = name if default else f"{name}:{port}"

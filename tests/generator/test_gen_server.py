@@ -228,6 +228,26 @@ def test_links_follow_forwarded_headers(app: Any) -> None:
     assert default_port.json()["links"]["self"] == "https://testserver/v1"
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Forwarded-Proto": "javascript"},
+        {"X-Forwarded-Host": 'evil/"<>'},
+        {"X-Forwarded-Port": "80; drop"},
+    ],
+)
+def test_implausible_forwarded_headers_are_not_copied_into_links(
+    app: Any, headers: dict[str, str]
+) -> None:
+    response = client_for(app).get("/v1", headers={"Host": "h:9", **headers})
+    assert response.json()["links"]["self"] == "http://h:9/v1"
+
+
+def test_forwarded_proto_is_case_insensitive(app: Any) -> None:
+    response = client_for(app).get("/v1", headers={"Host": "h", "X-Forwarded-Proto": "HTTPS"})
+    assert response.json()["links"]["self"] == "https://h/v1"
+
+
 # --- bodies ------------------------------------------------------------------------------------
 def test_unknown_and_read_only_fields_are_dropped(app: Any, fake: FakeApiKeys) -> None:
     client = client_for(app)
