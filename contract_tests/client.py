@@ -1,0 +1,315 @@
+"""The suite's HTTP client: it follows the server's links, validates every response and records the
+requests.
+
+Each test gets its own `Recorder`; when a test fails, the plugin prints the recorded requests as
+curl commands, which reproduce the failure against a live server better than a replay of generated
+data would.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from contract_tests.rules import ContractViolation
+from contract_tests.target import Target
+from contract_tests.validate import NOT_JSON, Exchange, origin_of, validate_exchange
+
+__all__ = ["Api", "Credentials", "Janitor", "Recorder", "Reply", "unique_prefix"]
+
+BOOTSTRAP_CURL = '-u "$RANCHER_ACCESS_KEY:$RANCHER_SECRET_KEY"'
+
+
+def unique_prefix() -> str:
+    """A name prefix no other run uses: tests only look at keys under their own prefix."""
+    return f"ct{uuid.uuid4().hex[:10]}-"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key: str
+    secret_key: str
+    bootstrap: bool = False
+
+    @property
+    def curl(self) -> str:
+        if self.bootstrap:
+            return BOOTSTRAP_CURL
+        return f"-u '{self.access_key}:{self.secret_key}'"
+
+
+@dataclass
+class Recorder:
+    """The exchanges of one test, in order."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+    limit: int = 60
+
+    def add(self, exchange: Exchange) -> None:
+        self.exchanges.append(exchange)
+
+    def clear(self) -> None:
+        self.exchanges.clear()
+
+    def curl_lines(self) -> list[str]:
+        shown = self.exchanges[-self.limit :]
+        lines = [f"{e.curl()}    # -> {e.status}" for e in shown]
+        if len(self.exchanges) > len(shown):
+            lines.insert(0, f"# ... {len(self.exchanges) - len(shown)} earlier requests left out")
+        return lines
+
+
+class Reply:
+    """A response as the tests use it."""
+
+    def __init__(self, exchange: Exchange) -> None:
+        self.exchange = exchange
+        self.status = exchange.status
+        self.headers = exchange.headers
+        self.json: Any = exchange.json if exchange.json is not NOT_JSON else None
+
+    @property
+    def body(self) -> dict[str, Any]:
+        if not isinstance(self.json, dict):
+            raise ContractViolation(
+                "7.headers", f"expected a JSON object, got: {self.exchange.summary()}"
+            )
+        return self.json
+
+    def expect(self, rule_id: str, *statuses: int) -> Reply:
+        if self.status not in statuses:
+            wanted = " or ".join(str(s) for s in statuses)
+            raise ContractViolation(
+                rule_id, f"expected {wanted}, got:\n  {self.exchange.summary()}"
+            )
+        return self
+
+    def expect_error(
+        self, rule_id: str, status: int, code: str, field_name: str | None = None
+    ) -> Reply:
+        self.expect(rule_id, status)
+        body = self.body
+        if body.get("code") != code or (
+            field_name is not None and body.get("fieldName") != field_name
+        ):
+            got = f"code {body.get('code')!r}, fieldName {body.get('fieldName')!r}"
+            want = f"code {code!r}" + (f", fieldName {field_name!r}" if field_name else "")
+            raise ContractViolation(
+                rule_id, f"expected {want}, got {got}:\n  {self.exchange.summary()}"
+            )
+        return self
+
+
+class Api:
+    """A client of one target; every response is validated against the rules that always hold."""
+
+    def __init__(
+        self, target: Target, recorder: Recorder | None = None, http: httpx.Client | None = None
+    ) -> None:
+        self.target = target
+        self.recorder = recorder if recorder is not None else Recorder()
+        self.http = http or httpx.Client(timeout=httpx.Timeout(15.0), follow_redirects=False)
+        self.janitor: Janitor | None = None
+        creds = target.credentials
+        self.bootstrap = Credentials(creds[0], creds[1], bootstrap=True) if creds else None
+        self._links: dict[str, str] | None = None
+
+    # -- requests -------------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        content: str | None = None,
+        params: dict[str, str] | list[tuple[str, str]] | None = None,
+        credentials: Credentials | bool | None = True,
+        headers: dict[str, str] | None = None,
+        validate: bool = True,
+    ) -> Reply:
+        if credentials is True:
+            credentials = self.bootstrap
+        elif credentials is False:
+            credentials = None
+        url = str(httpx.URL(url, params=params)) if params else url
+        request_headers = dict(headers or {})
+        if json is not None:
+            content = jsonlib.dumps(json)
+        if content is not None:
+            request_headers.setdefault("Content-Type", "application/json")
+        auth = (credentials.access_key, credentials.secret_key) if credentials else None
+        try:
+            response = self.http.request(
+                method, url, content=content, headers=request_headers, auth=auth
+            )
+        except httpx.HTTPError as exc:
+            raise ContractViolation("6.no-server-error", f"{method} {url} failed: {exc!r}") from exc
+        exchange = Exchange(
+            method=method,
+            url=str(response.request.url),
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            text=response.text,
+            request_body=content,
+            request_headers=request_headers,
+            auth=credentials.curl if credentials else None,
+        )
+        self.recorder.add(exchange)
+        if exchange.status == 201 and self.janitor is not None and isinstance(exchange.json, dict):
+            self.janitor.remember(exchange.json)
+        if validate:
+            validate_exchange(exchange, self.target.url)
+        return Reply(exchange)
+
+    def get(self, url: str, **kwargs: Any) -> Reply:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Reply:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> Reply:
+        return self.request("PUT", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Reply:
+        return self.request("DELETE", url, **kwargs)
+
+    # -- links ----------------------------------------------------------------------------------
+    def links(self) -> dict[str, str]:
+        """The API root's links (GET /v1), read once."""
+        if self._links is None:
+            root = self.get(self.target.url).expect("1.root-links", 200).body
+            links = root.get("links")
+            if not isinstance(links, dict) or not {"schemas", "apiKeys"} <= set(links):
+                raise ContractViolation("1.root-links", f"GET /v1 links are {links!r}")
+            self._links = {str(k): str(v) for k, v in links.items()}
+        return self._links
+
+    @property
+    def collection(self) -> str:
+        return self.links()["apiKeys"]
+
+    def create(self, body: dict[str, Any] | None = None, **kwargs: Any) -> Reply:
+        reply = self.post(self.collection, json=body if body is not None else {}, **kwargs)
+        return reply
+
+    def wait(
+        self, resource: dict[str, Any], credentials: Credentials | bool | None = True
+    ) -> dict[str, Any]:
+        """Poll links.self until `transitioning` is not "yes" (like cattle's wait_success)."""
+        deadline = time.monotonic() + self.target.transition_timeout
+        delay = 0.02
+        current = resource
+        while current.get("transitioning") == "yes":
+            if time.monotonic() > deadline:
+                raise ContractViolation(
+                    "3.transitions",
+                    f"key {current.get('id')} is still in {current.get('state')!r} (transitioning "
+                    "'yes') after "
+                    f"{self.target.transition_timeout:g} s",
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+            reply = self.get(current["links"]["self"], credentials=credentials)
+            if reply.status == 404:
+                raise ContractViolation(
+                    "3.removed-hidden",
+                    f"key {current.get('id')} answers 404 while in {current.get('state')!r}: "
+                    "a key stays readable (removed keys too)",
+                )
+            current = reply.expect("3.transitions", 200).body
+        if current.get("transitioning") == "error":
+            raise ContractViolation(
+                "3.transitions",
+                f"key {current.get('id')} ended its transition in error: "
+                f"{current.get('transitioningMessage')!r}",
+            )
+        return current
+
+    def action_url(self, resource: dict[str, Any], action: str, slash: bool = True) -> str:
+        """The URL of an action: the server's own link when it lists the action, else built from
+        links.self.
+        """
+        link = resource.get("actions", {}).get(action)
+        if link:
+            return str(link)
+        base = str(resource["links"]["self"]).rstrip("/")
+        return f"{base}/?action={action}" if slash else f"{base}?action={action}"
+
+    def walk(
+        self,
+        url: str,
+        params: list[tuple[str, str]] | None = None,
+        max_pages: int = 200,
+        rule_id: str = "5.pagination",
+    ) -> Iterator[Reply]:
+        """Every page of a collection, following pagination.next; the first page answers 200 (rule
+        `rule_id`).
+        """
+        reply = self.get(url, params=params).expect(rule_id, 200)
+        yield reply
+        pages = 1
+        while (nxt := reply.body["pagination"].get("next")) is not None:
+            pages += 1
+            if pages > max_pages:
+                raise ContractViolation(
+                    "5.pagination", f"more than {max_pages} pages: next keeps coming ({nxt})"
+                )
+            reply = self.get(nxt).expect("5.pagination", 200)
+            yield reply
+
+    def same_origin(self, url: str) -> bool:
+        return origin_of(url) == origin_of(self.target.url)
+
+
+class Janitor:
+    """Keys the suite created; `clean()` deactivates and deletes them at the end of the run."""
+
+    def __init__(self) -> None:
+        self.selves: dict[str, str] = {}
+
+    def remember(self, resource: dict[str, Any]) -> None:
+        links = resource.get("links")
+        if (
+            resource.get("type") == "apiKey"
+            and isinstance(links, dict)
+            and isinstance(links.get("self"), str)
+        ):
+            self.selves[str(resource.get("id"))] = links["self"]
+
+    def clean(self, api: Api) -> None:
+        """Deactivate every key still active, then delete them all (one wait for all)."""
+        pending = []
+        for url in list(self.selves.values()):
+            try:
+                current = api.get(url, validate=False)
+                if current.status != 200 or not isinstance(current.json, dict):
+                    continue
+                if current.json.get("state") in {"removed", "removing", "purging", "purged"}:
+                    continue
+                deactivate = (current.json.get("actions") or {}).get("deactivate")
+                if isinstance(deactivate, str):
+                    api.post(deactivate, validate=False)
+                pending.append(url)
+            except httpx.HTTPError:
+                continue
+        deadline = time.monotonic() + min(api.target.transition_timeout, 10)
+        for url in pending:
+            try:
+                while time.monotonic() < deadline:
+                    current = api.get(url, validate=False)
+                    if (
+                        not isinstance(current.json, dict)
+                        or current.json.get("transitioning") != "yes"
+                    ):
+                        break
+                    time.sleep(0.05)
+                api.delete(url, validate=False)
+            except httpx.HTTPError:
+                continue
+        self.selves.clear()

@@ -1,0 +1,155 @@
+"""Fixtures of the contract suite and the report of a failure: the broken rule and its curl
+reproduction.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+from contract_tests import hooks
+from contract_tests.checks import STOCK_CHECK_RULES, RancherFailure
+from contract_tests.client import Api, Janitor, Recorder, unique_prefix
+from contract_tests.rules import RULES, ContractViolation, Rule
+from contract_tests.target import Target, TargetError
+from rancher_contract.paths import CACHE_DIR
+
+RECORDER = pytest.StashKey[Recorder]()
+
+PROFILES: dict[str, dict[str, Any]] = {
+    # max_examples of the lifecycle machine and of schemathesis's fuzzing phase, steps per machine
+    # run
+    # shrink: whether hypothesis minimises a failing lifecycle (minutes against a live server; full
+    # only)
+    "quick": {"machine_examples": 6, "machine_steps": 14, "fuzz_examples": 6, "shrink": False},
+    "full": {"machine_examples": 80, "machine_steps": 30, "fuzz_examples": 120, "shrink": True},
+}
+
+
+def profile() -> dict[str, Any]:
+    return PROFILES[os.environ.get("RANCHER_PROFILE", "quick").strip().lower() or "quick"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "contract(rule_id, ...): the contract rules a test checks")
+    settings.register_profile(
+        "rancher-contract",
+        database=DirectoryBasedExampleDatabase(str(CACHE_DIR / "hypothesis")),
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+        ],
+        print_blob=False,
+    )
+    settings.load_profile("rancher-contract")
+    seed = os.environ.get("RANCHER_SEED", "").strip()
+    if seed and getattr(config.option, "hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = int(seed)
+
+
+@pytest.fixture(scope="session")
+def target() -> Target:
+    try:
+        return Target.from_env()
+    except TargetError as exc:
+        pytest.exit(f"contract suite: {exc}", returncode=2)
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=httpx.Timeout(15.0), follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def janitor(target: Target, http: httpx.Client) -> Iterator[Janitor]:
+    janitor = Janitor()
+    yield janitor
+    for key_id in sorted(hooks.CREATED_IDS):  # the keys schemathesis created
+        janitor.selves.setdefault(key_id, f"{target.url}/apiKeys/{key_id}")
+    janitor.clean(Api(target, http=http))
+
+
+@pytest.fixture
+def api(
+    target: Target, http: httpx.Client, janitor: Janitor, request: pytest.FixtureRequest
+) -> Api:
+    """A client whose requests are recorded for this test's failure report."""
+    recorder = Recorder()
+    request.node.stash[RECORDER] = recorder
+    client = Api(target, recorder, http=http)
+    client.janitor = janitor
+    return client
+
+
+@pytest.fixture
+def prefix() -> str:
+    return unique_prefix()
+
+
+@pytest.fixture
+def auth_on(target: Target) -> None:
+    if not target.auth:
+        pytest.skip("RANCHER_AUTH=off: the server has access control off")
+
+
+def _rules_of(exc: BaseException) -> list[Rule]:
+    if isinstance(exc, ContractViolation):
+        return [exc.rule]
+    if isinstance(exc, RancherFailure):
+        return [RULES[exc.rule_id]]
+    if isinstance(exc, BaseExceptionGroup):
+        return [r for sub in exc.exceptions for r in _rules_of(sub)]
+    checks = getattr(type(exc), "checks", ())
+    return [RULES[STOCK_CHECK_RULES[name]] for name in checks if name in STOCK_CHECK_RULES]
+
+
+def rules_of(item: pytest.Item, exc: BaseException | None) -> list[Rule]:
+    found = _rules_of(exc) if exc is not None else []
+    if not found:
+        for marker in item.iter_markers("contract"):
+            found += [RULES[rule_id] for rule_id in marker.args]
+    unique: dict[str, Rule] = {r.id: r for r in found}
+    return list(unique.values())
+
+
+def describe(exc: BaseException) -> str:
+    """What went wrong, in a few lines: the violation, or the schemathesis report, plus hypothesis's
+    notes.
+    """
+    if isinstance(exc, ContractViolation):
+        text = exc.detail
+    elif isinstance(exc, AssertionError | BaseExceptionGroup):
+        text = str(exc)
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    notes = [str(n) for n in getattr(exc, "__notes__", []) if str(n).strip()]
+    if notes:
+        text += "\nsteps (hypothesis's minimal example):\n" + "\n".join(notes)
+    return text
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    if not report.failed:
+        return
+    exc = call.excinfo.value if call.excinfo is not None else None
+    for found in rules_of(item, exc):
+        report.user_properties.append(("contract_rule", str(found)))
+    if exc is not None:
+        report.user_properties.append(("failure", describe(exc)))
+    recorder = item.stash.get(RECORDER, None)
+    if recorder is not None and recorder.exchanges:
+        lines = recorder.curl_lines()
+        report.user_properties.append(("reproduce", "\n".join(lines)))
+        report.sections.append(("reproduce with curl", "\n".join(lines)))

@@ -1,0 +1,84 @@
+"""Contract section 1 (endpoints) and the headers of section 7."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from contract_tests.client import Api
+from contract_tests.rules import ContractViolation
+
+
+@pytest.mark.contract("1.root-links", "1.absolute-urls")
+def test_root_links_to_every_collection(api: Api) -> None:
+    """§1: GET /v1 answers 200 with absolute links to schemas and apiKeys."""
+    links = api.links()
+    for name in ("schemas", "apiKeys"):
+        if not api.same_origin(links[name]) or not links[name].startswith(("http://", "https://")):
+            raise ContractViolation("1.absolute-urls", f"root link {name!r} is {links[name]!r}")
+    api.get(links["apiKeys"]).expect("1.root-links", 200)
+    api.get(links["schemas"]).expect("1.root-links", 200)
+
+
+@pytest.mark.contract("1.success-status")
+def test_documented_collection_path(api: Api) -> None:
+    """§1: the server serves the documented /v1/apiKeys (GET 200, POST 201)."""
+    api.get(f"{api.target.url}/apiKeys").expect("1.success-status", 200)
+    api.post(f"{api.target.url}/apiKeys", json={}).expect("1.success-status", 201)
+
+
+@pytest.mark.contract("1.type-segment")
+def test_type_segment_is_case_insensitive_singular_or_plural(api: Api, prefix: str) -> None:
+    """§1: apiKeys, apikeys and apiKey name the same collection and resource."""
+    created = api.create({"name": f"{prefix}alias"}).expect("1.success-status", 201).body
+    for segment in ("apiKeys", "apikeys", "apiKey", "APIKEYS"):
+        listed = api.get(f"{api.target.url}/{segment}", params={"name": f"{prefix}alias"})
+        listed.expect("1.type-segment", 200)
+        if [item["id"] for item in listed.body["data"]] != [created["id"]]:
+            raise ContractViolation(
+                "1.type-segment", f"/v1/{segment} does not list key {created['id']}"
+            )
+        one = api.get(f"{api.target.url}/{segment}/{created['id']}").expect("1.type-segment", 200)
+        if one.body["id"] != created["id"]:
+            raise ContractViolation(
+                "1.type-segment", f"/v1/{segment}/{created['id']} is another resource"
+            )
+
+
+@pytest.mark.contract("1.action-slash")
+def test_action_with_and_without_slash(api: Api, prefix: str) -> None:
+    """§1: POST {self}/?action=deactivate and {self}?action=activate both work."""
+    key = api.wait(api.create({"name": f"{prefix}slash"}).expect("1.success-status", 201).body)
+    base = key["links"]["self"].rstrip("/")
+    api.post(f"{base}/?action=deactivate").expect("1.action-slash", 202)
+    key = api.wait(api.get(key["links"]["self"]).body)
+    if key["state"] != "inactive":
+        raise ContractViolation("3.action-result", f"after deactivate the key is {key['state']!r}")
+    api.post(f"{base}?action=activate").expect("1.action-slash", 202)
+    key = api.wait(api.get(key["links"]["self"]).body)
+    if key["state"] != "active":
+        raise ContractViolation(
+            "1.action-slash", f"after deactivate and activate the key is {key['state']!r}"
+        )
+
+
+@pytest.mark.contract("1.absolute-urls")
+def test_links_are_built_from_the_request_host(api: Api, prefix: str) -> None:
+    """§1: every URL in a response is absolute, on the host the client asked (no fixed host)."""
+    key = api.create({"name": f"{prefix}host"}).expect("1.success-status", 201).body
+    host = urlsplit(api.target.url).netloc
+    urls = [*key["links"].values(), *key["actions"].values()]
+    listed = api.get(api.collection, params={"name": f"{prefix}host"}).body
+    urls += [listed["links"]["self"], *listed["sortLinks"].values()]
+    bad = [u for u in urls if not api.same_origin(u)]
+    if bad:
+        raise ContractViolation("1.absolute-urls", f"URLs not on {host}: {bad[:3]}")
+
+
+@pytest.mark.contract("7.headers")
+def test_headers_on_success_and_errors(api: Api) -> None:
+    """§7: Content-Type and X-API-Schemas on a success, a 404 and a 405 (checked everywhere)."""
+    api.get(api.target.url).expect("7.headers", 200)
+    api.get(f"{api.target.url}/apiKeys/1c987654321000").expect("6.not-found", 404)
+    api.request("PUT", api.collection, json={}).expect("6.method-not-allowed", 405)

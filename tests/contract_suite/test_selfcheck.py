@@ -1,0 +1,150 @@
+"""The suite's self-check: it passes correct servers and fails each deliberately faulty one.
+
+Correct servers: the reference server (immediate transitions, slow transitions, access control off)
+and rancher_like.py, an independent implementation that takes Rancher's side of every latitude.
+Faulty ones: the reference server with each `--fault` of reference_server/faults.py; the suite must
+exit 1 and its summary must name one of the rules the fault breaks. Runs use the quick profile
+(faults: stop at the first failure) and go two at a time (the machine has 2 cores); `schemathesis
+run` with the project's configuration must pass the reference server and cover every link of the
+spec.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import string
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from contract_tests.runner import reference_server
+from contract_tests.selfcheck import SuiteRun, run_against_reference, run_suite
+from rancher_contract.paths import DEFAULT_SPEC, REPO_ROOT
+from reference_server.faults import FAULTS
+
+QUICK = ["--profile", "quick", "--seed", "20261201"]
+FAULT_ARGS = [*QUICK, "--exitfirst", "--transition-timeout", "3"]
+RANCHER_LIKE = Path(__file__).with_name("rancher_like.py")
+
+
+def _keys() -> tuple[str, str]:
+    alphabet = string.ascii_letters + string.digits
+    return secrets.token_hex(10).upper(), "".join(secrets.choice(alphabet) for _ in range(40))
+
+
+@contextmanager
+def rancher_like() -> Iterator[tuple[str, str, str]]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    access_key, secret_key = _keys()
+    command = [
+        sys.executable, str(RANCHER_LIKE), "--port", str(port),
+        "--access-key", access_key, "--secret-key", secret_key, "--delay", "0.2",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("rancher_like.py did not start") from None
+                time.sleep(0.1)
+        yield url, access_key, secret_key
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _rancher_like_run() -> SuiteRun:
+    with rancher_like() as (url, access_key, secret_key):
+        return run_suite(url, access_key, secret_key, QUICK)
+
+
+def _schemathesis_cli_run() -> SuiteRun:
+    """`schemathesis run` as the README shows it, stateful phase, with schemathesis.toml and the
+    hooks.
+    """
+    with reference_server() as (url, access_key, secret_key):
+        command = [
+            str(Path(sys.executable).with_name("schemathesis")), "run", str(DEFAULT_SPEC),
+            "--url", url.removesuffix("/v1"), "-a", f"{access_key}:{secret_key}",
+            "--phases", "examples,stateful", "--seed", "20261201",
+        ]  # fmt: skip
+        started = time.monotonic()
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            timeout=300,
+        )
+        return SuiteRun(done.returncode, done.stdout + done.stderr, time.monotonic() - started)
+
+
+CORRECT: dict[str, Callable[[], SuiteRun]] = {
+    "reference": lambda: run_against_reference(args=QUICK),
+    # asynchronous transitions (registering, deactivating, ...) pass as well as immediate ones
+    "reference-slow-transitions": lambda: run_against_reference(
+        args=[*QUICK, "-k", "lifecycle or auth or slash or delete"], transition_delay=0.3
+    ),
+    "reference-no-auth": lambda: run_against_reference(
+        args=[*QUICK, "-k", "not schemathesis"], auth=False
+    ),
+    # lower-case links, extra actions/fields/links, slow transitions, case-insensitive filters,
+    # coercion
+    "rancher-like": _rancher_like_run,
+    "schemathesis-cli": _schemathesis_cli_run,
+}
+
+
+def _fault_run(name: str) -> Callable[[], SuiteRun]:
+    return lambda: run_against_reference([name], FAULT_ARGS)
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, SuiteRun]:
+    """Every run of the self-check, two at a time (slowest first)."""
+    jobs = {**{f"correct:{k}": v for k, v in CORRECT.items()}}
+    jobs.update({f"fault:{name}": _fault_run(name) for name in sorted(FAULTS)})
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def test_there_are_enough_faults() -> None:
+    assert len(FAULTS) >= 25
+    assert all(fault.rules for fault in FAULTS.values())
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT))
+def test_correct_server_passes(runs: dict[str, SuiteRun], name: str) -> None:
+    run = runs[f"correct:{name}"]
+    assert run.code == 0, run.output[-4000:]
+    if name == "schemathesis-cli":
+        assert "21 covered / 21 selected" in run.output, run.output[-4000:]
+    if name == "reference-no-auth":
+        assert "skipped" in run.output
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_fault_is_detected(runs: dict[str, SuiteRun], name: str) -> None:
+    run = runs[f"fault:{name}"]
+    assert run.code == 1, run.output[-3000:]
+    named = set(run.rules) & set(FAULTS[name].rules)
+    assert named, (
+        f"rules named {run.rules}, expected one of {FAULTS[name].rules}\n{run.output[-3000:]}"
+    )
