@@ -24,7 +24,6 @@ AnyCase: TypeAlias = "schemathesis.Case[Any]"
 __all__ = [
     "CREATED_IDS",
     "checks",
-    "is_open_validation_code",
     "keep_to_own_keys",
     "remember_created_keys",
 ]
@@ -58,30 +57,6 @@ def keep_to_own_keys(case: AnyCase) -> AnyCase:
         if not known:
             case.path_parameters = {**params, "id": _absent(value)}
     return case
-
-
-@schemathesis.hook
-def filter_failure(
-    context: schemathesis.HookContext, failure: Any, case: AnyCase, response: schemathesis.Response
-) -> bool:
-    return not is_open_validation_code(failure, response)
-
-
-def is_open_validation_code(failure: Any, response: schemathesis.Response) -> bool:
-    """A 422 whose `code` is outside the spec's list: the contract leaves that code open.
-
-    A number or boolean for a text field may be rejected (contract section 6) and the contract names
-    no code for that rejection; the spec's `ValidationError.code` enum lists the codes the reference
-    server uses.
-    """
-    path = [str(p) for p in getattr(failure, "instance_path", []) or []]
-    schema_path = [str(p) for p in getattr(failure, "schema_path", []) or []]
-    return (
-        response.status_code == 422
-        and "response_schema_conformance" in getattr(type(failure), "checks", ())
-        and path[-1:] == ["code"]
-        and schema_path[-1:] == ["enum"]
-    )
 
 
 @schemathesis.hook
