@@ -7,9 +7,8 @@ where it ended up, so that every later error can name its place in the spec as a
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,9 @@ from typing import Any
 import yaml
 
 from rancher_contract.paths import REPO_ROOT
+from rancher_contract.speclint import Finding, check_rules
 
-from .errors import SpecError, pointer_join
+from .errors import SpecError
 
 __all__ = ["Spec", "load_spec", "project_rules"]
 
@@ -87,68 +87,23 @@ def _lookup(document: Any, ref: str) -> tuple[Any, str | None]:
     return node, None
 
 
-def _walk_refs(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
-    stack: list[tuple[Any, str]] = [(node, pointer)]
-    while stack:
-        current, where = stack.pop()
-        if isinstance(current, dict):
-            ref = current.get("$ref")
-            if isinstance(ref, str):
-                yield pointer_join(where, "$ref"), ref
-            for key, value in current.items():
-                if isinstance(value, dict | list):
-                    stack.append((value, pointer_join(where, str(key))))
-        elif isinstance(current, list):
-            for index, value in enumerate(current):
-                if isinstance(value, dict | list):
-                    stack.append((value, pointer_join(where, index)))
+def _as_spec_errors(findings: Iterable[Finding]) -> list[SpecError]:
+    return [
+        SpecError(
+            f.pointer, f"[{f.rule}] {f.message}", "error" if f.level == "error" else "warning"
+        )
+        for f in findings
+    ]
 
 
-def _check_refs(document: dict[str, Any]) -> list[SpecError]:
-    errors: list[SpecError] = []
-    for where, ref in _walk_refs(document, ""):
-        seen = {ref}
-        target, problem = _lookup(document, ref)
-        # a chain of $refs must end somewhere
-        while problem is None and isinstance(target, dict) and isinstance(target.get("$ref"), str):
-            nxt = target["$ref"]
-            if nxt in seen:
-                problem = f"$ref {ref!r} is circular"
-                break
-            seen.add(nxt)
-            target, problem = _lookup(document, nxt)
-        if problem is not None:
-            errors.append(SpecError(where, problem))
-    return sorted(errors)
+def check_refs(document: dict[str, Any]) -> list[SpecError]:
+    """The foundation's `ref-resolves` rule alone: cheap, and what the IR builder relies on."""
+    return _as_spec_errors(check_rules(document, only={"ref-resolves"}))
 
 
 def project_rules(document: dict[str, Any]) -> list[SpecError]:
-    """The foundation's spec rules (`rancher_contract.speclint.check_rules`), when it exists.
-
-    Imported lazily and only that one module, so the generate path stays light. Until the
-    package exists the rules are skipped (the generator's own IR checks still apply).
-    """
-    try:
-        speclint = importlib.import_module("rancher_contract.speclint")
-    except ImportError:
-        return []
-    check_rules = getattr(speclint, "check_rules", None)
-    if check_rules is None:
-        return []
-    findings: list[SpecError] = []
-    for finding in check_rules(document):
-        level_text = str(getattr(finding, "level", "error")).lower()
-        level = "error" if "error" in level_text else "warning"
-        rule = getattr(finding, "rule", "")
-        message = str(getattr(finding, "message", finding))
-        findings.append(
-            SpecError(
-                str(getattr(finding, "pointer", "")),
-                f"[{rule}] {message}" if rule else message,
-                "error" if level == "error" else "warning",
-            )
-        )
-    return findings
+    """All of the foundation's spec rules (`rancher_contract.speclint.check_rules`)."""
+    return _as_spec_errors(check_rules(document))
 
 
 def _display_path(path: Path) -> str:
@@ -176,7 +131,7 @@ def load_spec(
         return None, [SpecError("", f"{path} is not valid YAML/JSON: {exc}")]
     if not isinstance(document, dict):
         return None, [SpecError("", f"{path}: the document is not a mapping")]
-    findings = _check_refs(document)
+    findings = check_refs(document)
     if with_project_rules and not findings:
         findings += project_rules(document)
     if any(finding.level == "error" for finding in findings):

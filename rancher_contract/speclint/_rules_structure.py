@@ -11,7 +11,7 @@ from rancher_contract.speclint._view import SpecView
 
 @rule("ref-resolves")
 def refs_resolve(view: SpecView) -> Iterator[Finding]:
-    """Every `$ref` is a local `#/...` reference to something that exists in the document."""
+    """Every `$ref` is local (`#/...`), names something that exists, and no chain of them loops."""
     found = []
     for pointer, ref in view.iter_refs():
         if not ref.startswith("#"):
@@ -20,7 +20,26 @@ def refs_resolve(view: SpecView) -> Iterator[Finding]:
             )
         elif view.target_of(ref) is None:
             found.append(Finding("ref-resolves", pointer, f"{ref!r} names nothing in the document"))
+        elif _loops(view, ref):
+            found.append(
+                Finding("ref-resolves", pointer, f"{ref!r} is circular (a chain of $refs)")
+            )
     yield from sorted(found, key=lambda f: f.pointer)
+
+
+def _loops(view: SpecView, ref: str) -> bool:
+    """Whether following `ref` comes back to a reference already followed (a broken link is not)."""
+    seen = {ref}
+    target = view.target_of(ref)
+    while target is not None and isinstance(target.value, dict):
+        nxt = target.value.get("$ref")
+        if not isinstance(nxt, str):
+            return False
+        if nxt in seen:
+            return True
+        seen.add(nxt)
+        target = view.target_of(nxt)
+    return False
 
 
 @rule("operation-id")
