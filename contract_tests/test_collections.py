@@ -295,8 +295,9 @@ def test_reference_and_date_fields(api: Api, keyset: KeySet) -> None:
         ]
     for param, value, predicate in cases:
         expect_set(api, "5.filter", [*scope, (param, value)], keys, predicate)
-    listed = query(api, [*scope, ("removed_notnull", "")])
-    listed += query(api, scope)
+    # Only the plain list: whether an explicit `removed_notnull` may show removed keys is not fixed
+    # by the contract (Rancher's own filter on `removed` can), so it is left open.
+    listed = query(api, scope)
     if keyset.removed["id"] in listed:
         raise ContractViolation(
             "3.removed-hidden", f"the removed key {keyset.removed['id']} is listed"
