@@ -505,6 +505,22 @@ class SqliteApiKeyBackend:
         row = conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    def _insert_bootstrap(
+        self, conn: sqlite3.Connection, now: float, public_value: str, secret: str
+    ) -> int:
+        """The bootstrap key: an ordinary key row, active from the start."""
+        return self._insert(
+            conn,
+            name="bootstrap",
+            description="created by rancher-contract serve",
+            state=_lifecycle.ACTIVE_STATE,
+            pending=None,
+            due=None,
+            now=now,
+            public_value=public_value,
+            secret=secret,
+        )
+
     def ensure_bootstrap_key(
         self, access_key: str | None = None, secret_key: str | None = None
     ) -> BootstrapKey:
@@ -523,17 +539,7 @@ class SqliteApiKeyBackend:
                 if row is not None and row[1] is not None:
                     raise ValueError(f"access key {access_key} belongs to a removed key")
                 if row is None:
-                    n = self._insert(
-                        conn,
-                        name="bootstrap",
-                        description="created by rancher-contract serve",
-                        state=active,
-                        pending=None,
-                        due=None,
-                        now=now,
-                        public_value=access_key,
-                        secret=secret_key,
-                    )
+                    n = self._insert_bootstrap(conn, now, access_key, secret_key)
                 else:
                     n = int(row[0])
                     salt, digest = hash_secret(secret_key)
@@ -556,17 +562,7 @@ class SqliteApiKeyBackend:
                     n, access_key, secret, generated = int(row[0]), str(row[1]), None, False
                 else:
                     secret, access_key = new_secret(), new_public_value()
-                    n = self._insert(
-                        conn,
-                        name="bootstrap",
-                        description="created by rancher-contract serve",
-                        state=active,
-                        pending=None,
-                        due=None,
-                        now=now,
-                        public_value=access_key,
-                        secret=secret,
-                    )
+                    n = self._insert_bootstrap(conn, now, access_key, secret)
                     generated = True
             conn.execute(
                 "INSERT INTO setting (key, value) VALUES ('bootstrap_id', ?) "
