@@ -28,13 +28,14 @@ from pathlib import Path
 import httpx
 
 from bench.server_load import LoadResult, measure
-from rancher_contract.paths import CACHE_DIR, DEFAULT_SPEC, REPO_ROOT
+from rancher_contract.paths import DEFAULT_SPEC, cache_dir
 
 __all__ = ["main"]
 
 SIZES = (1_000, 100_000)
 PRISM_VERSION = "5.16.0"
-PRISM_DIR = CACHE_DIR / "prism"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PRISM_DIR = cache_dir() / "prism"
 ACCESS_KEY = "BE4C4BE4C4BE4C4BE4C4"
 SECRET_KEY = "benchbenchbenchbenchbenchbenchbenchbench"
 LIST_QUERY = "state=active&name_prefix=bench-0&sort=name&order=desc&limit=100"
@@ -54,7 +55,7 @@ def _free_port() -> int:
 
 def _seed(path: Path, count: int) -> str:
     """Fill a database with `count` keys (bootstrap key first); the id of one in the middle."""
-    from reference_server.backend import SqliteApiKeyBackend
+    from rancher_contract.reference_server.backend import SqliteApiKeyBackend
 
     backend = SqliteApiKeyBackend(str(path))
     try:
@@ -98,7 +99,7 @@ def _reference_server(db: Path) -> Iterator[str]:
     args = [
         sys.executable,
         "-m",
-        "reference_server",
+        "rancher_contract.reference_server",
         "--db",
         str(db),
         "--port",

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 import time
 
-from contract_tests.runner import reference_server
-from contract_tests.selfcheck import SuiteRun, run_suite
-from reference_server.faults import FAULTS
+from rancher_contract.contract_tests.runner import reference_server
+from rancher_contract.contract_tests.selfcheck import SuiteRun, run_suite
+from rancher_contract.reference_server.faults import FAULTS
 
 QUICK_BUDGET = 20.0
 FULL_BUDGET = 120.0

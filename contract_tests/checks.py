@@ -16,9 +16,9 @@ import httpx
 import schemathesis
 from schemathesis.core.failures import Failure, Severity
 
-from contract_tests.rules import RULES, ContractViolation
-from contract_tests.spec import load_spec
-from contract_tests.validate import (
+from rancher_contract.contract_tests.rules import RULES, ContractViolation
+from rancher_contract.contract_tests.spec import load_spec
+from rancher_contract.contract_tests.validate import (
     Exchange,
     check_body,
     check_error,

@@ -17,9 +17,14 @@ from typing import Any
 
 import httpx
 
-from contract_tests.rules import ContractViolation
-from contract_tests.target import Target
-from contract_tests.validate import NOT_JSON, Exchange, origin_of, validate_exchange
+from rancher_contract.contract_tests.rules import ContractViolation
+from rancher_contract.contract_tests.target import Target
+from rancher_contract.contract_tests.validate import (
+    NOT_JSON,
+    Exchange,
+    origin_of,
+    validate_exchange,
+)
 
 __all__ = ["Api", "Credentials", "Janitor", "Recorder", "Reply", "unique_prefix"]
 

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from contract_tests import hooks
-from contract_tests.checks import STOCK_CHECK_RULES, RancherFailure
-from contract_tests.client import Api, Janitor, Recorder, unique_prefix
-from contract_tests.rules import RULES, ContractViolation, Rule
-from contract_tests.target import Target, TargetError
-from rancher_contract.paths import CACHE_DIR
+from rancher_contract.contract_tests import hooks
+from rancher_contract.contract_tests.checks import STOCK_CHECK_RULES, RancherFailure
+from rancher_contract.contract_tests.client import Api, Janitor, Recorder, unique_prefix
+from rancher_contract.contract_tests.rules import RULES, ContractViolation, Rule
+from rancher_contract.contract_tests.target import Target, TargetError
+from rancher_contract.paths import cache_dir
 
 RECORDER = pytest.StashKey[Recorder]()
 
@@ -40,7 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "contract(rule_id, ...): the contract rules a test checks")
     settings.register_profile(
         "rancher-contract",
-        database=DirectoryBasedExampleDatabase(str(CACHE_DIR / "hypothesis")),
+        database=DirectoryBasedExampleDatabase(str(cache_dir() / "hypothesis")),
         deadline=None,
         suppress_health_check=[
             HealthCheck.too_slow,

@@ -1,4 +1,4 @@
-"""schemathesis hooks of the contract suite (`hooks = "contract_tests.hooks"` in schemathesis.toml).
+"""schemathesis hooks of the contract suite (`hooks` in schemathesis.toml names this module).
 
 Importing this module registers the Rancher checks of `checks.py`. The hooks keep generated requests
 away from keys the run did not create: a mutating request (PUT, DELETE, an action) whose generated
@@ -17,7 +17,7 @@ from typing import Any, TypeAlias
 
 import schemathesis
 
-from contract_tests import checks
+from rancher_contract.contract_tests import checks
 
 AnyCase: TypeAlias = "schemathesis.Case[Any]"
 

@@ -28,12 +28,12 @@ from typing import IO, Any, NoReturn
 
 import httpx
 
-from contract_tests.rules import RULES
-from contract_tests.target import Target, TargetError
+from rancher_contract.contract_tests.rules import RULES
+from rancher_contract.contract_tests.target import Target, TargetError
+from rancher_contract.paths import SUITE_DIR, SUITE_PYTEST_INI
 
 __all__ = ["UsageError", "main", "reference_server"]
 
-SUITE_DIR = Path(__file__).resolve().parent
 SERVER_START_TIMEOUT = 30.0
 
 
@@ -285,7 +285,7 @@ def _run_suite(target: Target, args: argparse.Namespace, seed: int, out: IO[str]
     os.environ.update(env)
     pytest_args = [
         str(SUITE_DIR),
-        "-c", str(SUITE_DIR / "pytest.ini"),
+        "-c", str(SUITE_PYTEST_INI),
         "--rootdir", str(SUITE_DIR.parent),
         "-p", "no:terminal",
         "-p", "no:cacheprovider",

@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from contract_tests.runner import reference_server
+from rancher_contract.contract_tests.runner import reference_server
 
 __all__ = ["SuiteRun", "rules_named", "run_against_reference", "run_suite"]
 

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from contract_tests.client import Api
-from contract_tests.rules import ContractViolation
+from rancher_contract.contract_tests.client import Api
+from rancher_contract.contract_tests.rules import ContractViolation
 
 
 @pytest.mark.contract("1.root-links", "1.absolute-urls")

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from contract_tests.client import Api, Credentials
-from contract_tests.rules import ContractViolation
+from rancher_contract.contract_tests.client import Api, Credentials
+from rancher_contract.contract_tests.rules import ContractViolation
 
 pytestmark = pytest.mark.usefixtures("auth_on")
 

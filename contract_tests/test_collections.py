@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.client import Api, Janitor, Recorder, unique_prefix
-from contract_tests.rules import ContractViolation
-from contract_tests.target import Target
+from rancher_contract.contract_tests.client import Api, Janitor, Recorder, unique_prefix
+from rancher_contract.contract_tests.rules import ContractViolation
+from rancher_contract.contract_tests.target import Target
 
 # (name suffix, description suffix or None); the prefix goes before both. No name is None here
 # except one.

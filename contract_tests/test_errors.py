@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.client import Api, Janitor, Recorder, unique_prefix
-from contract_tests.rules import ContractViolation
-from contract_tests.target import Target
+from rancher_contract.contract_tests.client import Api, Janitor, Recorder, unique_prefix
+from rancher_contract.contract_tests.rules import ContractViolation
+from rancher_contract.contract_tests.target import Target
 
 ABSENT = "1c987654321000"  # an id no server has: the suite never mutates keys it did not create
 

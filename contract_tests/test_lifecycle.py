@@ -17,10 +17,10 @@ from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
-from contract_tests.client import Api, Credentials
-from contract_tests.conftest import profile
-from contract_tests.rules import ContractViolation
-from contract_tests.spec import load_spec
+from rancher_contract.contract_tests.client import Api, Credentials
+from rancher_contract.contract_tests.conftest import profile
+from rancher_contract.contract_tests.rules import ContractViolation
+from rancher_contract.contract_tests.spec import load_spec
 
 SPEC = load_spec()
 MAX_KEYS = 4

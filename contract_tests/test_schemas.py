@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from contract_tests.client import Api
-from contract_tests.rules import ContractViolation
-from contract_tests.spec import load_spec
+from rancher_contract.contract_tests.client import Api
+from rancher_contract.contract_tests.rules import ContractViolation
+from rancher_contract.contract_tests.spec import load_spec
 
 
 def _schema_document(api: Api) -> dict[str, Any]:

@@ -14,12 +14,12 @@ from typing import Any, TypeAlias
 import pytest
 import schemathesis
 
-from contract_tests.conftest import profile
-from contract_tests.target import Target, TargetError
-from rancher_contract.paths import DEFAULT_SPEC, REPO_ROOT
+from rancher_contract.contract_tests.conftest import profile
+from rancher_contract.contract_tests.target import Target, TargetError
+from rancher_contract.paths import DEFAULT_SPEC, SCHEMATHESIS_CONFIG
 
 AnyCase: TypeAlias = "schemathesis.Case[Any]"
-CONFIG_FILE = REPO_ROOT / "schemathesis.toml"
+CONFIG_FILE = SCHEMATHESIS_CONFIG
 
 
 def _load() -> schemathesis.BaseSchema:

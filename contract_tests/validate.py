@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from contract_tests.rules import ContractViolation
-from contract_tests.spec import OPTIONAL_ACTIONS, load_spec
+from rancher_contract.contract_tests.rules import ContractViolation
+from rancher_contract.contract_tests.spec import OPTIONAL_ACTIONS, load_spec
 
 __all__ = [
     "ALL_PARTS",

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rancher_contract.paths import DEFAULT_SPEC, GENERATED_DIR
+from rancher_contract.paths import DEFAULT_SPEC
 
 from . import __version__
 from .errors import SpecError
@@ -35,7 +35,10 @@ def _parser() -> argparse.ArgumentParser:
         "--spec", type=Path, default=DEFAULT_SPEC, help="the OpenAPI spec (YAML or JSON)"
     )
     parser.add_argument(
-        "--out", type=Path, default=GENERATED_DIR, help="the output folder (generated/)"
+        "--out",
+        type=Path,
+        default=Path("generated"),
+        help="the output folder (default: ./generated)",
     )
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 and list the files that differ"

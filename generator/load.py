@@ -15,7 +15,6 @@ from typing import Any
 
 import yaml
 
-from rancher_contract.paths import REPO_ROOT
 from rancher_contract.speclint import RULES, Finding, check_rules
 
 from .errors import SpecError
@@ -107,11 +106,12 @@ def project_rules(document: dict[str, Any]) -> list[SpecError]:
 
 
 def _display_path(path: Path) -> str:
+    # The header names the spec the same way from a checkout, a wheel or a temporary copy:
+    # `spec/<file>` when it sits in a folder named spec, else its file name.
     resolved = path.resolve()
-    try:
-        return resolved.relative_to(REPO_ROOT).as_posix()
-    except ValueError:
-        return path.name
+    if resolved.parent.name == "spec":
+        return f"spec/{resolved.name}"
+    return resolved.name
 
 
 def load_spec(

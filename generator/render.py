@@ -21,7 +21,7 @@ from typing import Any
 
 import jinja2
 
-from rancher_contract.paths import CACHE_DIR
+from rancher_contract.paths import cache_dir
 
 from .ir.docs import docs_page
 from .ir.model import Api
@@ -107,7 +107,7 @@ def tojson_pretty(value: Any) -> str:
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates are cached (keyed by their source's checksum): the output is the same."""
-    folder = CACHE_DIR / "jinja"
+    folder = cache_dir() / "jinja"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

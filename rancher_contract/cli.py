@@ -18,9 +18,12 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "rancher_contract.speclint.cli",
         "validate the OpenAPI spec and apply the project's rules",
     ),
-    "generate": ("generator.cli", "generate client, server stubs, schema and docs from the spec"),
-    "serve": ("reference_server.cli", "run the reference server (SQLite)"),
-    "test": ("contract_tests.runner", "run the contract suite against a server"),
+    "generate": (
+        "rancher_contract.generator.cli",
+        "generate client, server stubs, schema and docs from the spec",
+    ),
+    "serve": ("rancher_contract.reference_server.cli", "run the reference server (SQLite)"),
+    "test": ("rancher_contract.contract_tests.runner", "run the contract suite against a server"),
 }
 
 

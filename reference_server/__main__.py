@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from reference_server.cli import main
+from rancher_contract.reference_server.cli import main
 
 raise SystemExit(main())

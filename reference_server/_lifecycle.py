@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from generated.server import API_KEY_LIFECYCLE
+from rancher_contract.generated.server import API_KEY_LIFECYCLE
 
 __all__ = [
     "ACTIONS",

@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generated.server import ResourceBackends, create_app
-from reference_server import faults
-from reference_server.backend import BootstrapKey, DatabaseError, SqliteApiKeyBackend
-from reference_server.settings import DEFAULT_DB, Settings, SettingsError
+from rancher_contract.generated.server import ResourceBackends, create_app
+from rancher_contract.reference_server import faults
+from rancher_contract.reference_server.backend import (
+    BootstrapKey,
+    DatabaseError,
+    SqliteApiKeyBackend,
+)
+from rancher_contract.reference_server.settings import DEFAULT_DB, Settings, SettingsError
 
 __all__ = ["DatabaseError", "ReferenceServer", "build_app", "build_server"]
 

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from generated.server import (
+from rancher_contract.generated.server import (
     ActionNotAvailableError,
     ApiKeyAction,
     ApiKeyCreateInput,
@@ -43,10 +43,15 @@ from generated.server import (
     Page,
     ValidationError,
 )
-from reference_server import _lifecycle
-from reference_server._query import compile_list_query
-from reference_server._schema import create_schema
-from reference_server._secrets import hash_secret, new_public_value, new_secret, verify_secret
+from rancher_contract.reference_server import _lifecycle
+from rancher_contract.reference_server._query import compile_list_query
+from rancher_contract.reference_server._schema import create_schema
+from rancher_contract.reference_server._secrets import (
+    hash_secret,
+    new_public_value,
+    new_secret,
+    verify_secret,
+)
 
 __all__ = ["BootstrapKey", "DatabaseError", "SqliteApiKeyBackend", "format_time"]
 

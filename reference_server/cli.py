@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from reference_server.settings import DEFAULT_DB, Settings, SettingsError
+from rancher_contract.reference_server.settings import DEFAULT_DB, Settings, SettingsError
 
 __all__ = ["main", "parse_args"]
 
@@ -137,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import uvicorn
 
-    from reference_server.app import DatabaseError, build_server
+    from rancher_contract.reference_server.app import DatabaseError, build_server
 
     try:
         server = build_server(settings)

@@ -67,7 +67,7 @@ class _Proxy:
 
 
 def _server() -> Any:
-    import generated.server as server
+    import rancher_contract.generated.server as server
 
     return server
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from rancher_contract.paths import CACHE_DIR
-from reference_server._secrets import PUBLIC_VALUE_RE, SECRET_RE
+from rancher_contract.paths import data_dir
+from rancher_contract.reference_server._secrets import PUBLIC_VALUE_RE, SECRET_RE
 
 __all__ = ["DEFAULT_DB", "DEFAULT_MAX_BODY_BYTES", "Settings", "SettingsError"]
 
-DEFAULT_DB = str(CACHE_DIR / "reference-server" / "apikeys.sqlite3")
+DEFAULT_DB = str(data_dir() / "apikeys.sqlite3")
 # The largest valid body is a 255-character name and a 1,024-character description (at most ~10 KiB
 # of
 # JSON even with every character \u-escaped); 64 KiB leaves room for ignored fields and stops abuse

@@ -17,10 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from reference_server._secrets import new_public_value, new_secret
-from reference_server.app import build_server
-from reference_server.backend import SqliteApiKeyBackend
-from reference_server.settings import Settings
+from rancher_contract.reference_server._secrets import new_public_value, new_secret
+from rancher_contract.reference_server.app import build_server
+from rancher_contract.reference_server.backend import SqliteApiKeyBackend
+from rancher_contract.reference_server.settings import Settings
 
 __all__ = ["RunningServer", "running_server"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from rancher_contract.paths import REPO_ROOT
+from tests._checkout import REPO_ROOT
 
 PROJECT = frozenset(
     {
@@ -29,6 +29,9 @@ PROJECT = frozenset(
     }
 )
 STDLIB = frozenset(sys.stdlib_module_names)
+# Folders at the top of the repository that the wheel installs as rancher_contract.<folder>
+# (rancher_contract/ holds links to them). The table speaks of the folders.
+SUBPACKAGES = frozenset({"generator", "generated", "reference_server", "contract_tests"})
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,17 @@ def imports_of(root: Path, path: Path, *, dynamic: bool = True) -> Iterator[tupl
                     yield node.lineno, [arg.value]
 
 
+def _folder_name(module: str) -> str:
+    """`rancher_contract.generator.ir` -> `generator.ir`: the folder the table speaks of."""
+    head, _, rest = module.partition(".")
+    if head == "rancher_contract" and rest.split(".")[0] in SUBPACKAGES:
+        return rest
+    return module
+
+
 def _violation(layer: Layer, module: str, candidates: list[str]) -> str | None:
     """Why importing `candidates` from `module` breaks the table, or None."""
+    candidates = [_folder_name(c) for c in candidates]
     first = candidates[0]
     top = first.split(".")[0]
     if top in PROJECT:
@@ -143,6 +155,28 @@ def test_the_tree_follows_the_import_table(package: str) -> None:
     assert check_layering(REPO_ROOT, [package]) == []
 
 
+def test_shipped_code_imports_the_subpackages_by_their_installed_name() -> None:
+    # The wheel installs only `rancher_contract`: `import generator` works in a checkout (the
+    # folder is on sys.path) and nowhere else.
+    problems = []
+    for folder in sorted(SUBPACKAGES | {"rancher_contract"}):
+        for path in sorted((REPO_ROOT / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                    names = [node.module or ""]
+                else:
+                    continue
+                problems += [
+                    f"{path.relative_to(REPO_ROOT)}:{node.lineno}: {name}"
+                    for name in names
+                    if name.split(".")[0] in SUBPACKAGES
+                ]
+    assert problems == []
+
+
 # --- the checker itself, on a tiny fake tree -----------------------------------------------------
 
 
@@ -162,7 +196,7 @@ ALLOWED = {
         "from rancher_contract.speclint import check_rules\n"
     ),
     "generator/ir/__init__.py": "from ..load import x\nfrom . import model\nimport dataclasses\n",
-    "generator/render.py": "import jinja2\nfrom generator.ir import model\n",
+    "generator/render.py": "import jinja2\nfrom rancher_contract.generator.ir import model\n",
     "generated/client/__init__.py": (
         "import httpx\nfrom .models import ApiKey\nfrom generated.client import api\n"
     ),
@@ -194,6 +228,11 @@ def test_the_checker_accepts_what_the_table_allows(tmp_path: Path) -> None:
     ("path", "source", "message"),
     [
         ("generator/x.py", "import generated.client\n", "imports generated.client (generator/"),
+        (
+            "generator/x.py",
+            "import rancher_contract.generated.client\n",
+            "imports generated.client (generator/",
+        ),
         ("generator/x.py", "from reference_server import db\n", "imports reference_server.db"),
         ("generator/x.py", "from rancher_contract import cli\n", "imports rancher_contract.cli"),
         ("generator/ir/x.py", "import jinja2\n", "generator/ir/ never imports jinja2"),

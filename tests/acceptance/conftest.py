@@ -36,7 +36,7 @@ def _external() -> Api | None:
 @contextmanager
 def serve(**settings: Any) -> Iterator[Api]:
     """A fresh reference server with `settings`, and a client for it; both stopped after."""
-    from reference_server.testing import running_server  # only to start it
+    from rancher_contract.reference_server.testing import running_server  # only to start it
 
     faults = tuple(f for f in os.environ.get("ACCEPTANCE_FAULTS", "").split(",") if f)
     if faults:

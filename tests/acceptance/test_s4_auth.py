@@ -198,7 +198,16 @@ def test_s4_no_auth_mode_every_request_runs_without_credentials(noauth_api: Api)
 @contextmanager
 def _serve_process(*args: str) -> Iterator[str]:
     """`rancher-contract serve --port 0 --db :memory: ARGS`; yields its /v1 URL; stopped after."""
-    command = [sys.executable, "-m", "reference_server", "--port", "0", "--db", ":memory:", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "rancher_contract.reference_server",
+        "--port",
+        "0",
+        "--db",
+        ":memory:",
+        *args,
+    ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("ACCEPTANCE_FAULTS", None)
     process = subprocess.Popen(

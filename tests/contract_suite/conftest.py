@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from contract_tests.runner import reference_server
+from rancher_contract.contract_tests.runner import reference_server
 
 
 @pytest.fixture(scope="session")

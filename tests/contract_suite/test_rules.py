@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from contract_tests.hooks import _absent
-from contract_tests.rules import ContractViolation
-from contract_tests.validate import Exchange, origin_of, validate_exchange
+from rancher_contract.contract_tests.hooks import _absent
+from rancher_contract.contract_tests.rules import ContractViolation
+from rancher_contract.contract_tests.validate import Exchange, origin_of, validate_exchange
 
 BASE = "http://rancher:8080/v1"
 RESOURCE: dict[str, Any] = {

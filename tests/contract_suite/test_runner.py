@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.runner import reference_server
-from contract_tests.selfcheck import SuiteRun, run_suite
+from rancher_contract.contract_tests.runner import reference_server
+from rancher_contract.contract_tests.selfcheck import SuiteRun, run_suite
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"

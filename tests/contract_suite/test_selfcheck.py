@@ -25,10 +25,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from contract_tests.runner import reference_server
-from contract_tests.selfcheck import SuiteRun, run_against_reference, run_suite
-from rancher_contract.paths import DEFAULT_SPEC, REPO_ROOT
-from reference_server.faults import FAULTS
+from rancher_contract.contract_tests.runner import reference_server
+from rancher_contract.contract_tests.selfcheck import SuiteRun, run_against_reference, run_suite
+from rancher_contract.paths import DEFAULT_SPEC
+from rancher_contract.reference_server.faults import FAULTS
+from tests._checkout import REPO_ROOT
 
 QUICK = ["--profile", "quick", "--seed", "20261201"]
 FAULT_ARGS = [*QUICK, "--exitfirst", "--transition-timeout", "3"]

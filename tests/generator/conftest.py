@@ -11,7 +11,7 @@ import pytest
 import uvicorn
 from gen_support import FakeApiKeys, KeyAuthenticator, free_port
 
-from generated.server import ResourceBackends, create_app
+from rancher_contract.generated.server import ResourceBackends, create_app
 
 
 @pytest.fixture

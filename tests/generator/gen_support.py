@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from generated.server import (
+from rancher_contract.generated.server import (
     API_KEY_LIFECYCLE,
     ActionNotAvailableError,
     ApiKeyAction,
@@ -27,8 +27,9 @@ from generated.server import (
     NotFoundError,
     Page,
 )
-from generator.cli import main as generate_main
-from rancher_contract.paths import DEFAULT_SPEC, REPO_ROOT
+from rancher_contract.generator.cli import main as generate_main
+from rancher_contract.paths import DEFAULT_SPEC
+from tests._checkout import REPO_ROOT
 
 with warnings.catch_warnings():  # starlette 1.x warns that its TestClient runs on httpx
     warnings.simplefilter("ignore")

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from gen_support import FakeApiKeys
 
-from generated.client import (
+from rancher_contract.generated.client import (
     ApiKey,
     ApiKeyAction,
     ApiKeyCreate,
@@ -29,7 +29,7 @@ from generated.client import (
     UnauthorizedError,
     ValidationError,
 )
-from generated.server import ResourceBackends, create_app
+from rancher_contract.generated.server import ResourceBackends, create_app
 
 
 def test_sync_client_against_a_live_server(live_server: str) -> None:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from generated.client import ApiKeyCreate, RancherClient, UnauthorizedError, ValidationError
-from reference_server import testing
+from rancher_contract.generated.client import (
+    ApiKeyCreate,
+    RancherClient,
+    UnauthorizedError,
+    ValidationError,
+)
+from rancher_contract.reference_server import testing
 
 
 def test_lifecycle_through_the_reference_server() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from gen_support import GENERATED
 
-from generator.ir.names import ClassName, ConstantName, PythonIdentifier
-from generator.render import docstring, py_literal
+from rancher_contract.generator.ir.names import ClassName, ConstantName, PythonIdentifier
+from rancher_contract.generator.render import docstring, py_literal
 
 PAGE = (GENERATED / "docs" / "apiKey.md").read_text(encoding="utf-8")
 

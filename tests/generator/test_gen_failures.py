@@ -12,7 +12,7 @@ import pytest
 import yaml
 from gen_support import SPEC
 
-from generator.cli import main
+from rancher_contract.generator.cli import main
 
 BASE: dict[str, Any] = yaml.load(SPEC.read_bytes(), Loader=yaml.CSafeLoader)
 API_KEY = ("components", "schemas", "ApiKey")

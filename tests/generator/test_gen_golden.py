@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from gen_support import GENERATED, SPEC
 
-from generator.cli import main
-from generator.render import compare_trees
-from rancher_contract.paths import REPO_ROOT
+from rancher_contract.generator.cli import main
+from rancher_contract.generator.render import compare_trees
+from tests._checkout import REPO_ROOT
 
 
 def _diff_report(expected: Path, actual: Path) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from generated.client import (
+from rancher_contract.generated.client import (
     UNSET,
     ApiKey,
     ApiKeyCollection,

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rancher_contract.paths import REPO_ROOT
+from tests._checkout import REPO_ROOT
 
 # a copy of /work/shared/reference/v1-schema-apikey-user.json (what a real server answers)
 REFERENCE = Path(__file__).resolve().parent / "fixtures" / "v1-schema-apikey-user.json"

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from gen_support import FakeApiKeys, KeyAuthenticator, TestClient
 
-from generated.server import (
+from rancher_contract.generated.server import (
     API_KEY_FILTERS,
     API_KEY_SPEC,
     ApiKeyAction,
@@ -22,7 +22,7 @@ from generated.server import (
     Transitioning,
     create_app,
 )
-from generated.server._runtime import parse_query
+from rancher_contract.generated.server._runtime import parse_query
 
 CHALLENGE = 'Basic realm="Enter API access key and secret key as username and password"'
 ERROR_KEYS = {"id", "type", "links", "actions", "status", "code", "message", "detail", "baseType"}

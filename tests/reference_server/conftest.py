@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reference_server.backend import SqliteApiKeyBackend
-from reference_server.testing import RunningServer, running_server
+from rancher_contract.reference_server.backend import SqliteApiKeyBackend
+from rancher_contract.reference_server.testing import RunningServer, running_server
 
 
 class FakeClock:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import FakeClock
 
-from generated.server import (
+from rancher_contract.generated.server import (
     ActionNotAvailableError,
     ApiKeyAction,
     ApiKeyCreateInput,
@@ -22,8 +22,8 @@ from generated.server import (
     MethodNotAllowedError,
     NotFoundError,
 )
-from reference_server._query import compile_list_query
-from reference_server.backend import _COLUMNS, DatabaseError, SqliteApiKeyBackend
+from rancher_contract.reference_server._query import compile_list_query
+from rancher_contract.reference_server.backend import _COLUMNS, DatabaseError, SqliteApiKeyBackend
 
 
 def create(backend: SqliteApiKeyBackend, **fields: str | None) -> ApiKeyRecord:

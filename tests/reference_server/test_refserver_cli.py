@@ -23,7 +23,7 @@ BIN = Path(sys.executable).parent
 def serve(*args: str, env: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
     """Start the server on a free port; yield what it printed; SIGTERM it after."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "reference_server", "--port", "0", *args],
+        [sys.executable, "-m", "rancher_contract.reference_server", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

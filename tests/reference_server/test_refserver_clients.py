@@ -20,7 +20,7 @@ import httpx
 import pytest
 from conftest import unique
 
-from reference_server.testing import RunningServer, running_server
+from rancher_contract.reference_server.testing import RunningServer, running_server
 
 CATTLE = Path(sys.executable).parent / "cattle"
 

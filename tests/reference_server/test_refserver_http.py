@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from conftest import unique
 
-from reference_server.testing import RunningServer, running_server
+from rancher_contract.reference_server.testing import RunningServer, running_server
 
 REALM = 'Basic realm="Enter API access key and secret key as username and password"'
 
@@ -369,8 +369,8 @@ def test_build_app_in_process() -> None:
     """`build_app(settings)`: the whole server as an ASGI app (no socket), for ASGITransport."""
     import asyncio
 
-    from reference_server.app import build_app
-    from reference_server.settings import Settings
+    from rancher_contract.reference_server.app import build_app
+    from rancher_contract.reference_server.settings import Settings
 
     access, secret = "ABCDEF0123456789ABCD", "x" * 40
     app = build_app(Settings(db=":memory:", access_key=access, secret_key=secret))

@@ -17,9 +17,9 @@ import httpx
 import pytest
 from conftest import unique
 
-from generated.server import API_KEY_LIFECYCLE
+from rancher_contract.generated.server import API_KEY_LIFECYCLE
 from rancher_contract.paths import DEFAULT_SPEC
-from reference_server.testing import RunningServer, running_server
+from rancher_contract.reference_server.testing import RunningServer, running_server
 
 ST = Path(sys.executable).parent / "st"
 CHECKS = ",".join(
@@ -203,7 +203,7 @@ def _start(db: Path, access: str, secret: str) -> tuple[subprocess.Popen[str], s
         [
             sys.executable,
             "-m",
-            "reference_server",
+            "rancher_contract.reference_server",
             "--port",
             "0",
             "--db",

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from rancher_contract.paths import REPO_ROOT
+from tests._checkout import REPO_ROOT
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "speclint"
 CLI = Path(sys.executable).with_name("rancher-contract")

@@ -6,8 +6,9 @@ import subprocess
 import sys
 from types import ModuleType
 
-from rancher_contract.paths import DEFAULT_SPEC, REPO_ROOT
+from rancher_contract.paths import DEFAULT_SPEC
 from rancher_contract.speclint import check_rules, load_spec, validate_openapi
+from tests._checkout import REPO_ROOT
 
 from ._helpers import CLI
 
