@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from rancher_contract.contract_tests import hooks
@@ -38,6 +39,8 @@ def profile() -> dict[str, Any]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "contract(rule_id, ...): the contract rules a test checks")
+    # Hypothesis keeps its files under ./.hypothesis by default: the user's directory stays clean.
+    set_hypothesis_home_dir(cache_dir() / "hypothesis-home")
     settings.register_profile(
         "rancher-contract",
         database=DirectoryBasedExampleDatabase(str(cache_dir() / "hypothesis")),

@@ -24,11 +24,15 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "serve": ("rancher_contract.reference_server.cli", "run the reference server (SQLite)"),
     "test": ("rancher_contract.contract_tests.runner", "run the contract suite against a server"),
+    "paths": (
+        "rancher_contract._where",
+        "print where the installed spec, schemathesis config and hooks are",
+    ),
 }
 
 
 def _usage() -> str:
-    lines = ["usage: rancher-contract <command> [options]", "", "commands:"]
+    lines = ["usage: rancher-contract [--version] <command> [options]", "", "commands:"]
     lines += [f"  {name:<10} {text}" for name, (_, text) in SUBCOMMANDS.items()]
     return "\n".join(lines)
 
@@ -40,6 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args[0] in {"-h", "--help"}:
         print(_usage())
+        return 0
+    if args[0] == "--version":
+        from rancher_contract import __version__
+
+        print(f"rancher-contract {__version__}")
         return 0
     name, rest = args[0], args[1:]
     if name not in SUBCOMMANDS:
