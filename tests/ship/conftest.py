@@ -125,7 +125,7 @@ Serve = Callable[..., Served]
 
 @pytest.fixture
 def serve(installed: Installed) -> Iterator[Serve]:
-    """Start `rancher-contract serve ARGS` of the installed wheel; stopped at the end of the test."""
+    """Start the installed `rancher-contract serve ARGS`; stopped at the end of the test."""
     processes: list[subprocess.Popen[str]] = []
 
     def start(*args: str, env: Mapping[str, str] | None = None) -> Served:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import filecmp
+import subprocess
+import sys
 from pathlib import Path
 
 from rancher_contract import __version__
@@ -90,3 +92,30 @@ def test_the_suite_against_the_embedded_server(installed: Installed) -> None:
 def test_the_module_entry_point(installed: Installed) -> None:
     result = installed.run("python", "-m", "rancher_contract", "--version")
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_pipx_install_from_the_checkout(installed: Installed, tmp_path: Path) -> None:
+    pipx = Path(sys.executable).with_name("pipx")
+    env = installed.env(
+        {
+            "PIPX_HOME": str(tmp_path / "pipx"),
+            "PIPX_BIN_DIR": str(tmp_path / "bin"),
+            "PIPX_MAN_DIR": str(tmp_path / "man"),
+        }
+    )
+    pip_args = f"--pip-args=-c {REPO_ROOT / 'constraints.txt'}"
+    result = subprocess.run(
+        [str(pipx), "install", pip_args, str(REPO_ROOT)],
+        cwd=installed.workdir, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    command = tmp_path / "bin" / "rancher-contract"
+    version = subprocess.run(
+        [str(command), "--version"], cwd=installed.workdir, env=env, capture_output=True, text=True
+    )
+    assert version.stdout.strip() == f"rancher-contract {__version__}"
+    spec = subprocess.run(
+        [str(command), "paths", "spec"], cwd=installed.workdir, env=env, capture_output=True,
+        text=True,
+    ).stdout.strip()  # fmt: skip
+    assert Path(spec).is_file() and Path(spec).is_relative_to(tmp_path / "pipx"), spec
