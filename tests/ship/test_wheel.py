@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 from rancher_contract import __version__
@@ -119,3 +120,22 @@ def test_pipx_install_from_the_checkout(installed: Installed, tmp_path: Path) ->
         text=True,
     ).stdout.strip()  # fmt: skip
     assert Path(spec).is_file() and Path(spec).is_relative_to(tmp_path / "pipx"), spec
+
+
+def test_the_sdist_carries_the_package_data(tmp_path: Path) -> None:
+    build = subprocess.run(
+        [sys.executable, "-c", f"from setuptools import build_meta; "
+         f"print(build_meta.build_sdist({str(tmp_path)!r}))"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr
+    with tarfile.open(tmp_path / build.stdout.strip().splitlines()[-1]) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    for data in (
+        "rancher_contract/spec/apikey.openapi.yaml",
+        "rancher_contract/schemathesis.toml",
+        "rancher_contract/contract_tests/pytest.ini",
+        "rancher_contract/generator/templates/server/_runtime.py.jinja",
+        "rancher_contract/generated/schemas/apiKey.json",
+    ):
+        assert data in names, data
