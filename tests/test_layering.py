@@ -45,12 +45,15 @@ class Layer:
     check_dynamic: bool = True  # also read importlib.import_module("...") calls
 
 
+# The foundation: every part that reads the spec may import these (generated/ stays standalone).
+FOUNDATION = ("rancher_contract.paths", "rancher_contract.specmodel")
+
 LAYERS = {
     layer.package: layer
     for layer in (
         Layer(
             "generator",
-            ("generator", "rancher_contract.paths", "rancher_contract.speclint"),
+            ("generator", *FOUNDATION, "rancher_contract.speclint"),
             forbidden_third_party=(("generator.ir", "jinja2"),),
         ),
         Layer(
@@ -58,10 +61,16 @@ LAYERS = {
             ("generated",),
             third_party=("httpx", "starlette", "anyio", "typing_extensions"),
         ),
-        Layer("reference_server", ("reference_server", "generated", "rancher_contract.paths")),
-        Layer("contract_tests", ("contract_tests", "generated.client", "rancher_contract.paths")),
+        Layer("reference_server", ("reference_server", "generated", *FOUNDATION)),
+        Layer("contract_tests", ("contract_tests", "generated.client", *FOUNDATION)),
         # The CLI dispatches by module name (importlib with a variable), never by a static import.
         Layer("rancher_contract", ("rancher_contract",), check_dynamic=False),
+        # The spec model reads the spec and nothing else of the project.
+        Layer(
+            "rancher_contract/specmodel",
+            FOUNDATION,
+            third_party=("yaml", "platformdirs"),
+        ),
     )
 }
 
@@ -194,6 +203,10 @@ ALLOWED = {
         "import yaml\n"
         "from rancher_contract import paths\n"
         "from rancher_contract.speclint import check_rules\n"
+        "from rancher_contract.specmodel import load_model\n"
+    ),
+    "rancher_contract/specmodel/_build.py": (
+        "import yaml\nfrom rancher_contract.paths import SPEC_DIR\nfrom . import _model\n"
     ),
     "generator/ir/__init__.py": "from ..load import x\nfrom . import model\nimport dataclasses\n",
     "generator/render.py": "import jinja2\nfrom rancher_contract.generator.ir import model\n",
@@ -205,10 +218,12 @@ ALLOWED = {
         "import sqlite3\n"
         "from generated.server import create_app\n"
         "from rancher_contract.paths import CACHE_DIR\n"
+        "from rancher_contract.specmodel import load_model\n"
     ),
     "contract_tests/runner.py": (
         "import subprocess\n"
         "from generated.client import models\n"
+        "from rancher_contract.specmodel import Lifecycle\n"
         "import schemathesis\n"
         "CMD = ['python', '-m', 'reference_server']\n"
     ),
@@ -257,6 +272,13 @@ def test_the_checker_accepts_what_the_table_allows(tmp_path: Path) -> None:
             "imports reference_server.db",
         ),
         ("rancher_contract/x.py", "from generator import cli\n", "imports generator.cli"),
+        (
+            "rancher_contract/specmodel/x.py",
+            "from rancher_contract.speclint import rule\n",
+            "imports rancher_contract.speclint.rule (rancher_contract/specmodel/ may",
+        ),
+        ("rancher_contract/specmodel/x.py", "import jinja2\n", "imports jinja2 ("),
+        ("generated/x.py", "from rancher_contract.specmodel import load_model\n", "imports"),
     ],
 )
 def test_the_checker_reports_a_broken_rule(

@@ -16,10 +16,11 @@ from rancher_contract.speclint import (  # noqa: F401 - importing the modules re
     _rules_structure,
 )
 from rancher_contract.speclint._finding import Finding, Level
-from rancher_contract.speclint._load import SpecLoadError, load_spec
 from rancher_contract.speclint._openapi import validate_openapi
 from rancher_contract.speclint._registry import RULES, Rule, check_rules, rule
 from rancher_contract.speclint._view import SpecView
+from rancher_contract.specmodel import SpecLoadError
+from rancher_contract.specmodel import load_document as load_spec
 
 __all__ = [
     "RULES",

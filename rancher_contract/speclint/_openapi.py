@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rancher_contract.speclint._finding import Finding
-from rancher_contract.speclint._pointer import MISSING, join, lookup
+from rancher_contract.specmodel import MISSING, join, lookup
 
 __all__ = ["validate_openapi"]
 

@@ -8,9 +8,9 @@ from typing import Any
 from urllib.parse import quote
 
 from rancher_contract.speclint._finding import Finding
-from rancher_contract.speclint._pointer import MISSING, join
 from rancher_contract.speclint._registry import rule
 from rancher_contract.speclint._view import HTTP_METHODS, Node, SpecView
+from rancher_contract.specmodel import MISSING, join
 
 # A jsonschema validator; jsonschema ships no type stubs (and types-jsonschema is not a dependency).
 Validator = Any

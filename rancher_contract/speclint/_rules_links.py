@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from rancher_contract.speclint._finding import Finding
-from rancher_contract.speclint._pointer import split
 from rancher_contract.speclint._registry import rule
 from rancher_contract.speclint._view import Node, Operation, Parameter, SpecView
+from rancher_contract.specmodel import split
 
 NAME = "link-targets"
 LOCATIONS = ("path", "query", "header", "cookie")

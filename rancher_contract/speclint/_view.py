@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from rancher_contract.speclint._pointer import MISSING, join, lookup, split
+from rancher_contract.specmodel import MISSING, join, lookup, split
 
 __all__ = ["HTTP_METHODS", "Node", "Operation", "Parameter", "Resource", "SpecView"]
 

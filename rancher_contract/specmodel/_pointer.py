@@ -1,11 +1,11 @@
-"""JSON pointers (RFC 6901): building them and following them through plain YAML data."""
+"""JSON pointers (RFC 6901) and local `$ref`s: the one walker every part uses on a spec document."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["MISSING", "join", "lookup", "split"]
+__all__ = ["MISSING", "follow_refs", "join", "lookup", "split", "target_of"]
 
 
 class _Missing:
@@ -49,3 +49,32 @@ def lookup(document: Any, segments: Iterable[str]) -> Any:
         else:
             return MISSING
     return node
+
+
+def target_of(document: Any, ref: str) -> tuple[Any, str]:
+    """The value a local reference (`#/...`) names and its pointer; (MISSING, "") when none."""
+    if ref != "#" and not ref.startswith("#/"):
+        return MISSING, ""
+    pointer = ref[1:]
+    try:
+        return lookup(document, split(pointer)), pointer
+    except ValueError:
+        return MISSING, ""
+
+
+def follow_refs(document: Any, node: Any, pointer: str) -> tuple[Any, str]:
+    """`node` (found at `pointer`) with any chain of local `$ref`s followed, and where it ended.
+
+    A broken or circular chain gives (MISSING, pointer of the last `$ref` holder).
+    """
+    seen: set[str] = set()
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if ref in seen:
+            return MISSING, pointer
+        seen.add(ref)
+        target, target_pointer = target_of(document, ref)
+        if target is MISSING:
+            return MISSING, pointer
+        node, pointer = target, target_pointer
+    return node, pointer

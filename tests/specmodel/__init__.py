@@ -1,0 +1,1 @@
+"""Tests of the spec model (rancher_contract.specmodel)."""
