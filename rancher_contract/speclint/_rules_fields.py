@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from rancher_contract.speclint._finding import Finding
 from rancher_contract.speclint._registry import rule
 from rancher_contract.speclint._view import Node, Resource, SpecView
-
-__all__ = ["is_rancher_type"]
-
-SIMPLE_TYPES = frozenset({"string", "int", "date", "enum", "password", "boolean", "json"})
-_COMPOUND = re.compile(r"^(reference|array|map)\[(.+)\]$")
-_TYPE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
-
-
-def is_rancher_type(text: object, resource_types: frozenset[str] = frozenset()) -> bool:
-    """Whether `text` is a Rancher type: a simple one, `reference[t]`, `array[T]` or `map[T]`."""
-    if not isinstance(text, str):
-        return False
-    if text in SIMPLE_TYPES:
-        return True
-    match = _COMPOUND.match(text)
-    if match is None:
-        return False
-    kind, inner = match.groups()
-    if kind == "reference":
-        return _TYPE_NAME.match(inner) is not None
-    return is_rancher_type(inner, resource_types) or inner in resource_types
+from rancher_contract.specmodel import is_rancher_type
 
 
 def _body_schema(view: SpecView, resource: Resource, key: str) -> tuple[Node | None, list[Finding]]:
@@ -43,9 +22,7 @@ def _body_schema(view: SpecView, resource: Resource, key: str) -> tuple[Node | N
 @rule("field-flags")
 def field_flags(view: SpecView) -> Iterator[Finding]:
     """`x-rancher-field` create/update flags match the create/update schemas; types are known."""
-    resource_types = frozenset(
-        t for r in view.resources if isinstance(t := r.extension.as_dict().get("type"), str)
-    )
+    resource_types = frozenset(view.model.types)
     for resource in view.resources:
         props = view.properties(resource.schema)
         bodies: dict[str, dict[str, Node]] = {}

@@ -7,18 +7,14 @@ from collections.abc import Iterator
 from rancher_contract.speclint._finding import Finding
 from rancher_contract.speclint._registry import rule
 from rancher_contract.speclint._view import Resource, SpecView
+from rancher_contract.specmodel import FILTER_MODIFIERS
+from rancher_contract.specmodel import filter_parameter_name as parameter_name
 
 NAME = "filter-params"
-MODIFIERS = ("eq", "ne", "lt", "lte", "gt", "gte", "prefix", "like", "notlike", "null", "notnull")
 
 
 def _strings(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def parameter_name(field: str, modifier: str) -> str:
-    """The query parameter Rancher reads for a filter: `field` for eq, else `field_modifier`."""
-    return field if modifier == "eq" else f"{field}_{modifier}"
 
 
 @rule(NAME)
@@ -42,7 +38,7 @@ def filter_params(view: SpecView) -> Iterator[Finding]:
                     "and is not declared hidden: true",
                 )
             for item in entry.child("modifiers").elements():
-                if item.value not in MODIFIERS:
+                if item.value not in FILTER_MODIFIERS:
                     yield Finding(NAME, item.pointer, f"{item.value!r} is not a filter modifier")
 
     # the parameters of every operation

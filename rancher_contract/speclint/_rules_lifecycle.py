@@ -8,9 +8,9 @@ from typing import Any
 from rancher_contract.speclint._finding import Finding
 from rancher_contract.speclint._registry import rule
 from rancher_contract.speclint._view import Node, Resource, SpecView
+from rancher_contract.specmodel import TRANSITIONING_VALUES
 
 NAME = "lifecycle"
-TRANSITIONING_VALUES = ("yes", "no", "error")
 
 
 def _names(values: Iterable[object]) -> str:

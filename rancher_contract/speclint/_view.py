@@ -11,11 +11,17 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from rancher_contract.specmodel import MISSING, join, lookup, split
+from rancher_contract.specmodel import (
+    HTTP_METHODS,
+    MISSING,
+    SpecModel,
+    build_model,
+    join,
+    lookup,
+    split,
+)
 
 __all__ = ["HTTP_METHODS", "Node", "Operation", "Parameter", "Resource", "SpecView"]
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,11 @@ class SpecView:
         self.document = document
         self.root = Node(document, "")
         self._ref_cache: dict[str, Node | None] = {}
+
+    @cached_property
+    def model(self) -> SpecModel:
+        """The spec model of the document: the facts the rules check, read once."""
+        return build_model(self.document)
 
     # --- references -------------------------------------------------------------------------
 

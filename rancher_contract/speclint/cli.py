@@ -1,6 +1,9 @@
-"""`rancher-contract lint-spec [PATH]`: load, validate as OpenAPI, apply the project's rules.
+"""`rancher-contract lint-spec [PATH ...]`: load, validate as OpenAPI, apply the project's rules.
 
-Exit status: 0 clean (warnings allowed), 1 at least one error finding, 2 the file could not be read
+A PATH is a spec file or a folder (every `*.openapi.yaml` in it: a spec set). Each file is linted
+on its own, then the set: no two files declare the same resource type.
+
+Exit status: 0 clean (warnings allowed), 1 at least one error finding, 2 a file could not be read
 as a YAML mapping (one line on stderr).
 """
 
@@ -8,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from rancher_contract.paths import DEFAULT_SPEC
-from rancher_contract.speclint import RULES, SpecLoadError, check_rules, load_spec, validate_openapi
+from rancher_contract.speclint import RULES, Finding, check_rules, validate_openapi
+from rancher_contract.specmodel import SpecLoadError, build_model, read_document, spec_files
 
 __all__ = ["main"]
 
@@ -23,30 +28,51 @@ def _parser() -> argparse.ArgumentParser:
         + ".",
     )
     parser.add_argument(
-        "path", nargs="?", default=str(DEFAULT_SPEC), help="the spec (default: %(default)s)"
+        "paths",
+        nargs="*",
+        metavar="path",
+        default=[str(DEFAULT_SPEC)],
+        help="spec files or folders of *.openapi.yaml (default: %(default)s)",
     )
     return parser
 
 
-def main(argv: list[str]) -> int:
-    """Lint the spec named in `argv` (or the default one); the exit status."""
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:  # --help (0) or a usage error (2, already printed): return, not raise
-        return exc.code if isinstance(exc.code, int) else 2
-    try:
-        document = load_spec(args.path)
-    except SpecLoadError as exc:
-        print(f"lint-spec: {exc}", file=sys.stderr)
-        return 2
-    findings = validate_openapi(document) + check_rules(document)
+def _lint(path: Path, owners: dict[str, str]) -> tuple[int, int]:
+    """Lint one file (printing its findings and summary); (errors, warnings)."""
+    spec = read_document(path)
+    findings = validate_openapi(spec.document) + check_rules(spec.document)
+    for resource in build_model(spec.document).resources:
+        first = owners.setdefault(resource.type, str(path))
+        if first != str(path):
+            message = f"the resource type {resource.type!r} is already declared in {first}"
+            findings.append(Finding("spec-set", resource.pointer, message))
     for finding in findings:
         print(finding.format())
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
     verdict = "ok" if errors == 0 else "failed"
     print(
-        f"lint-spec: {args.path}: {verdict}: {errors} error(s), {warnings} warning(s) "
+        f"lint-spec: {path}: {verdict}: {errors} error(s), {warnings} warning(s) "
         f"(openapi + {len(RULES)} rules)"
     )
+    return errors, warnings
+
+
+def main(argv: list[str]) -> int:
+    """Lint the specs named in `argv` (or the default one); the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2, already printed): return, not raise
+        return exc.code if isinstance(exc.code, int) else 2
+    owners: dict[str, str] = {}
+    errors = 0
+    try:
+        files = [file for path in args.paths for file in spec_files(path)]
+        if not files:
+            raise SpecLoadError(f"{', '.join(args.paths)}: no *.openapi.yaml file")
+        for file in files:
+            errors += _lint(file, owners)[0]
+    except SpecLoadError as exc:
+        print(f"lint-spec: {exc}", file=sys.stderr)
+        return 2
     return 1 if errors else 0
