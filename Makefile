@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SPEC := spec/apikey.openapi.yaml
+SPEC := spec/
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install lint-spec generate check-generated lint typecheck test ci serve conformance bench clean

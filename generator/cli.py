@@ -1,4 +1,7 @@
-"""`rancher-contract generate [--spec PATH] [--out DIR] [--check]`.
+"""`rancher-contract generate [--spec PATH ...] [--out DIR] [--check]`.
+
+PATH is a spec file or a folder of `*.openapi.yaml` (default: the spec set that ships with the
+package); several files are generated into one package.
 
 Exit codes: 0 done (or, with --check, up to date); 1 --check found drift; 2 the spec has errors
 (each printed with its JSON pointer) or bad arguments; 3 the generator itself failed (a template
@@ -13,14 +16,14 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
-from rancher_contract.paths import DEFAULT_SPEC
+from rancher_contract.paths import SPEC_DIR
+from rancher_contract.specmodel import MISSING, lookup, split
 
 from . import __version__
 from .errors import SpecError
 from .ir.build import build_api
-from .load import load_spec, project_rules
+from .load import Spec, load_specs, project_rules
 from .render import RenderError, compare_trees, render_to_temp, swap_in
 
 __all__ = ["main"]
@@ -32,7 +35,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Generate the client, server stubs, schema documents and docs from the spec.",
     )
     parser.add_argument(
-        "--spec", type=Path, default=DEFAULT_SPEC, help="the OpenAPI spec (YAML or JSON)"
+        "--spec",
+        type=Path,
+        nargs="+",
+        action="extend",
+        help="the OpenAPI spec files (YAML or JSON) or folders of *.openapi.yaml "
+        f"(default: {SPEC_DIR})",
     )
     parser.add_argument(
         "--out",
@@ -52,24 +60,23 @@ def _parser() -> argparse.ArgumentParser:
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m"}
 
 
-def _fragment(document: Any, pointer: str) -> str | None:
+def _fragment(specs: list[Spec], pointer: str) -> str | None:
     """The offending part of the spec, as short JSON (None when the pointer does not resolve)."""
-    node = document
-    for raw in pointer.split("/")[1:] if pointer else []:
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    if node is document:
+    where, _, local = pointer.rpartition("#") if "#" in pointer else ("", "", pointer)
+    spec = next((s for s in specs if not where or str(s.path) == where), None)
+    if spec is None or not local:
+        return None
+    try:
+        node = lookup(spec.document, split(local))
+    except ValueError:
+        return None
+    if node is MISSING:
         return None
     text = json.dumps(node, default=str)
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def _report(findings: list[SpecError], document: Any = None) -> None:
+def _report(findings: list[SpecError], specs: list[Spec] | None = None) -> None:
     """Every finding on stderr (coloured on a terminal unless NO_COLOR), with the spec fragment."""
     colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     for finding in findings:
@@ -77,7 +84,7 @@ def _report(findings: list[SpecError], document: Any = None) -> None:
         if colour:
             line = f"{_COLOURS[finding.level]}{finding.level}\033[0m{line[len(finding.level) :]}"
         print(line, file=sys.stderr)
-        fragment = _fragment(document, finding.pointer) if document is not None else None
+        fragment = _fragment(specs, finding.pointer) if specs else None
         if fragment is not None:
             print(f"    > {fragment}", file=sys.stderr)
 
@@ -86,13 +93,24 @@ def _blocking(findings: list[SpecError], fail_on_warning: bool) -> bool:
     return any(f.level == "error" or fail_on_warning for f in findings)
 
 
-def _fail(findings: list[SpecError], spec_path: Path, out: Path, document: Any = None) -> int:
-    _report(findings, document)
+def _fail(
+    findings: list[SpecError], spec_paths: list[Path], out: Path, specs: list[Spec] | None = None
+) -> int:
+    _report(findings, specs)
     print(
-        f"generate: {len(findings)} problem(s) in {spec_path}; {out} left untouched",
+        f"generate: {len(findings)} problem(s) in {', '.join(map(str, spec_paths))}; "
+        f"{out} left untouched",
         file=sys.stderr,
     )
     return 2
+
+
+def _rules(specs: list[Spec]) -> list[SpecError]:
+    """The project's rules on every spec of the set (pointers prefixed by the file if several)."""
+    found: list[SpecError] = []
+    for spec in specs:
+        found += project_rules(spec.document, f"{spec.path}#" if len(specs) > 1 else "")
+    return found
 
 
 def main(argv: list[str]) -> int:
@@ -100,35 +118,35 @@ def main(argv: list[str]) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
         return int(exc.code or 0)
-    spec_path: Path = args.spec
+    spec_paths: list[Path] = args.spec or [SPEC_DIR]
     out: Path = args.out
 
-    spec, findings = load_spec(spec_path, with_project_rules=False)
-    if spec is None:
-        return _fail(findings, spec_path, out)
-    api, more = build_api(spec, __version__)
+    specs, findings = load_specs(spec_paths, with_project_rules=False)
+    if specs is None:
+        return _fail(findings, spec_paths, out)
+    api, more = build_api(specs, __version__)
     findings += more
     if api is None or _blocking(findings, args.fail_on_warning):
         # the project's rules too, so that one run reports every problem
-        return _fail(findings + project_rules(spec.document), spec_path, out, spec.document)
+        return _fail(findings + _rules(specs), spec_paths, out, specs)
 
     # the project's rules run while ruff formats the rendered tree (ruff is a subprocess)
     lint: list[SpecError] = []
 
     def run_rules() -> None:
-        lint.extend(project_rules(spec.document))
+        lint.extend(_rules(specs))
 
     try:
         rendered = render_to_temp(api, None if args.check else out.resolve().parent, run_rules)
     except RenderError as exc:
-        _report(findings + lint, spec.document)
+        _report(findings + lint, specs)
         print(f"generate: internal error: {exc}", file=sys.stderr)
         return 3
     findings += lint
     if _blocking(findings, args.fail_on_warning):
         shutil.rmtree(rendered, ignore_errors=True)
-        return _fail(findings, spec_path, out, spec.document)
-    _report(findings, spec.document)
+        return _fail(findings, spec_paths, out, specs)
+    _report(findings, specs)
 
     if args.check:
         try:

@@ -303,8 +303,8 @@ class ResourceSpec:
     filters: Mapping[str, tuple[str, ...]]
     lifecycle: Lifecycle
     operations: frozenset[str]
-    default_limit: int = 100
-    max_limit: int = 3000
+    default_limit: int
+    max_limit: int
     id_attr: str = "id"
     state_attr: str = "state"
 

@@ -1,18 +1,26 @@
-"""Stage 2: build the IR from a loaded spec; every problem is a `SpecError` with a JSON pointer.
+"""Stage 2: build the IR from loaded specs; every problem is a `SpecError` with a JSON pointer.
 
-The builder reads only the conventions documented in the spec's `info.description`: any
-component schema carrying `x-rancher-resource` is a resource, whatever its name.
+What the spec says about Rancher (fields, lifecycle, filters, links, limits, the challenge) comes
+from the spec model, which the spec rules validated: the builder does not check it again. It adds
+what only code generation needs: Python names and types from the JSON Schemas, the client models,
+and the operation shapes the stubs can route. Any component schema carrying `x-rancher-resource`
+is a resource, whatever its name; several spec files give one API.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..errors import SpecError, pointer_join
-from ..load import Spec
+from rancher_contract.specmodel import ENVELOPE_PROPERTIES, HTTP_METHODS, merge_models
+from rancher_contract.specmodel import Field as ModelField
+from rancher_contract.specmodel import Resource as ModelResource
+from rancher_contract.specmodel import join as pointer_join
+
+from ..errors import SpecError
+from ..load import Spec, set_digest, set_label
 from .model import (
     AnyType,
     Api,
@@ -41,46 +49,9 @@ from .model import (
 )
 from .names import ClassName, ConstantName, PythonIdentifier
 
-__all__ = ["ENVELOPE_PROPERTIES", "KNOWN_MODIFIERS", "build_api"]
+__all__ = ["build_api"]
 
-# rendered by the stubs from the resource's definition, not stored in a record
-ENVELOPE_PROPERTIES = ("type", "links", "actions", "baseType")
-KNOWN_MODIFIERS = (
-    "eq",
-    "ne",
-    "lt",
-    "lte",
-    "gt",
-    "gte",
-    "prefix",
-    "like",
-    "notlike",
-    "null",
-    "notnull",
-)
-# Rancher's field types (cattle's FieldType); parametrised ones are checked recursively
-_RANCHER_TYPES = frozenset(
-    {
-        "string",
-        "password",
-        "int",
-        "float",
-        "boolean",
-        "date",
-        "enum",
-        "json",
-        "blob",
-        "dnsLabel",
-        "dnsLabelRestricted",
-        "hostname",
-        "base64",
-        "type",
-        "schema",
-    }
-)
-_PARAM_TYPE = re.compile(r"^(reference|array|map)\[(.+)\]$")
 _OPENAPI_TYPES = frozenset({"string", "integer", "number", "boolean", "object", "array", "null"})
-_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _OP_SHAPE: dict[str, tuple[str, str]] = {  # kind -> (method, path kind)
     "list": ("GET", "collection"),
     "create": ("POST", "collection"),
@@ -91,26 +62,14 @@ _OP_SHAPE: dict[str, tuple[str, str]] = {  # kind -> (method, path kind)
 }
 _OP_ORDER: tuple[OperationKind, ...] = ("list", "create", "get", "update", "delete", "action")
 _SHARED = "_shared"
+# the status errors the generated stubs raise (their reasons come from x-rancher-errors)
+_RUNTIME_STATUSES = (401, 404, 405, 409, 413, 500, 501)
 _PRIMITIVE_KINDS: dict[str, tuple[FieldKind, str]] = {
     "str": ("string", "str"),
     "int": ("integer", "int"),
     "float": ("number", "float"),
     "bool": ("boolean", "bool"),
 }
-_DEFAULT_CHALLENGE = 'Basic realm="Enter API access key and secret key as username and password"'
-
-
-def valid_rancher_type(text: str) -> bool:
-    match = _PARAM_TYPE.match(text)
-    if match is None:
-        return text in _RANCHER_TYPES
-    if match.group(1) == "reference":
-        return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", match.group(2)))
-    return valid_rancher_type(match.group(2))
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _strs(value: Any) -> list[str] | None:
@@ -124,19 +83,27 @@ class _Builder:
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
+        self.where = ""  # the prefix of finding pointers: the file, in a set of several
         self.findings: list[SpecError] = []
         self.models: dict[ClassName, tuple[str, list[ModelProperty], str]] = {}
+        self.model_sources: dict[ClassName, tuple[Any, str]] = {}  # schema, file
         self.model_owners: dict[ClassName, set[str]] = {}
         self.extra_models: list[Model] = []
         self.enums: dict[ClassName, EnumDef] = {}
         self.operations: dict[str, tuple[str, str, dict[str, Any], str]] = {}
 
+    def use(self, spec: Spec, where: str) -> None:
+        """Build from `spec` from now on (the registries of models and enums are shared)."""
+        self.spec, self.where = spec, where
+        self.operations = {}
+        self.index_operations()
+
     # --- findings ---
     def error(self, pointer: str, message: str) -> None:
-        self.findings.append(SpecError(pointer, message, "error"))
+        self.findings.append(SpecError(self.where + pointer, message, "error"))
 
     def warn(self, pointer: str, message: str) -> None:
-        self.findings.append(SpecError(pointer, message, "warning"))
+        self.findings.append(SpecError(self.where + pointer, message, "warning"))
 
     # --- schema helpers ---
     def _single_ref(self, schema: dict[str, Any]) -> dict[str, Any] | None:
@@ -336,7 +303,11 @@ class _Builder:
     ) -> None:
         self.model_owners.setdefault(class_name, set()).add(owner)
         if class_name in self.models:
+            first, source = self.model_sources[class_name]
+            if source != self.spec.display_path and first != schema:
+                self.error(pointer, f"{class_name} differs from the schema so named in {source}")
             return
+        self.model_sources[class_name] = (schema, self.spec.display_path)
         if class_name in self.enums:
             self.error(pointer, f"{class_name} names both a model and an enum")
             return
@@ -373,7 +344,7 @@ class _Builder:
         for path, item in paths.items():
             if not isinstance(item, dict):
                 continue
-            for method in _HTTP_METHODS:
+            for method in HTTP_METHODS:
                 op = item.get(method)
                 if isinstance(op, dict) and isinstance(op.get("operationId"), str):
                     where = pointer_join("/paths", path, method)
@@ -429,14 +400,12 @@ class _Builder:
     def resource(self, name: str, schema: dict[str, Any], pointer: str) -> Resource | None:
         xr_pointer = pointer_join(pointer, "x-rancher-resource")
         xr = schema["x-rancher-resource"]
-        if not isinstance(xr, dict):
-            self.error(xr_pointer, "x-rancher-resource must be a mapping")
+        declared = next((r for r in self.spec.model.resources if r.schema_name == name), None)
+        if not isinstance(xr, dict) or declared is None:
+            self.error(xr_pointer, "x-rancher-resource must be a mapping with a `type`")
             return None
-        rancher_type = xr.get("type")
-        if not isinstance(rancher_type, str) or not rancher_type:
-            self.error(pointer_join(xr_pointer, "type"), "x-rancher-resource.type is required")
-            return None
-        plural = xr.get("pluralName") or rancher_type + "s"
+        rancher_type = declared.type
+        plural = declared.plural
         class_name = ClassName(rancher_type)
         py = PythonIdentifier(rancher_type)
         plural_py = PythonIdentifier(str(plural))
@@ -454,7 +423,9 @@ class _Builder:
             if wire in ENVELOPE_PROPERTIES:
                 continue
             sub_pointer = pointer_join(pointer, "properties", wire)
-            built = self.field(wire, sub, sub_pointer, wire in required, class_name, owner)
+            built = self.field(
+                wire, sub, sub_pointer, wire in required, class_name, owner, declared.field(wire)
+            )
             if built is None:
                 continue
             field, client_type = built
@@ -518,11 +489,9 @@ class _Builder:
                     op.pointer, f"the {op.kind} operation must be on {expected!r}, not {op.path!r}"
                 )
 
-        lifecycle = self.lifecycle(schema, pointer, by_wire, xr, xr_pointer)
-        filters = self.filters(schema, pointer, by_wire)
-        links = self.links(xr, xr_pointer, by_wire)
-        schema_actions = self.schema_actions(xr, xr_pointer)
-        if lifecycle is None or filters is None or links is None or schema_actions is None:
+        lifecycle = self.lifecycle(declared, by_wire)
+        limits = self.limits(declared, list_op)
+        if lifecycle is None or limits is None:
             return None
 
         state_field = by_wire[lifecycle.state_field]
@@ -564,12 +533,11 @@ class _Builder:
         )
         if action_enum is None or collection_model is None:
             return None
-        default_limit, max_limit = self.limits(list_op)
 
         return Resource(
             type=rancher_type,
             plural=str(plural),
-            base_type=str(xr.get("baseType") or rancher_type),
+            base_type=declared.base_type,
             description=str(schema.get("description") or ""),
             class_name=class_name,
             python_name=py,
@@ -577,27 +545,38 @@ class _Builder:
             constant=ConstantName(rancher_type),
             fields=tuple(fields),
             operations=tuple(operations),
-            collection_methods=tuple(_strs(xr.get("collectionMethods")) or ["GET"]),
-            resource_methods=tuple(_strs(xr.get("resourceMethods")) or ["GET"]),
-            links=links,
-            schema_actions=schema_actions,
+            collection_methods=declared.collection_methods,
+            resource_methods=declared.resource_methods,
+            links=self.links(declared, by_wire),
+            schema_actions=self.schema_actions(declared),
             lifecycle=lifecycle,
-            filters=filters,
+            filters=self.filters(declared),
             state_enum=state_enum,
             action_enum=action_enum.class_name,
             response_model=class_name,
             create_model=create_model if "create" in kinds else None,
             update_model=update_model if "update" in kinds else None,
             collection_model=collection_model,
-            default_limit=default_limit,
-            max_limit=max_limit,
+            default_limit=limits[0],
+            max_limit=limits[1],
             collection_path=list_op.path,
             item_path=get_op.path,
             pointer=pointer,
+            roles=tuple(
+                (role.role, role.collection_methods, role.resource_methods)
+                for role in declared.roles
+            ),
         )
 
     def field(
-        self, wire: str, raw: Any, pointer: str, required: bool, class_name: ClassName, owner: str
+        self,
+        wire: str,
+        raw: Any,
+        pointer: str,
+        required: bool,
+        class_name: ClassName,
+        owner: str,
+        declared: ModelField | None,
     ) -> tuple[Field, TypeRef] | None:
         if not isinstance(raw, dict):
             self.error(pointer, "a property must be a mapping")
@@ -624,39 +603,18 @@ class _Builder:
             kind, server_type = "any", "Any"
 
         rancher: RancherField | None = None
-        xf = raw.get("x-rancher-field")
-        xf_pointer = pointer_join(pointer, "x-rancher-field")
-        if xf is not None:
-            if not isinstance(xf, dict):
-                self.error(xf_pointer, "x-rancher-field must be a mapping")
-                return None
-            rancher_type = xf.get("type")
-            if not isinstance(rancher_type, str) or not valid_rancher_type(rancher_type):
-                self.error(
-                    pointer_join(xf_pointer, "type"), f"unknown Rancher field type {rancher_type!r}"
-                )
-                return None
-            for flag in ("create", "update", "nullable", "readOnCreateOnly"):
-                if flag in xf and not isinstance(xf[flag], bool):
-                    self.error(pointer_join(xf_pointer, flag), f"{flag} must be true or false")
-                    return None
-            declared_max = xf.get("maxLength", merged.get("maxLength"))
-            if declared_max is not None and (
-                not isinstance(declared_max, int) or isinstance(declared_max, bool)
-            ):
-                self.error(pointer_join(xf_pointer, "maxLength"), "maxLength must be an integer")
-                return None
+        if declared is not None and declared.rancher_type is not None:
             rancher = RancherField(
-                type=rancher_type,
-                create=bool(xf.get("create", False)),
-                update=bool(xf.get("update", False)),
-                nullable=bool(xf.get("nullable", False)) or nullable,
-                read_on_create_only=bool(xf.get("readOnCreateOnly", False)),
-                max_length=declared_max,
+                type=declared.rancher_type,
+                create=declared.create,
+                update=declared.update,
+                nullable=declared.nullable or nullable,
+                read_on_create_only=declared.read_on_create_only,
+                max_length=declared.declared_max_length,
                 options=options,
+                required=declared.required,
+                min_length=declared.declared_min_length,
             )
-            if (rancher.create or rancher.update) and merged.get("readOnly") is True:
-                self.warn(pointer, f"{wire!r} is readOnly but x-rancher-field makes it writable")
         max_length = merged.get("maxLength")
         min_length = merged.get("minLength")
         default = merged.get("default")
@@ -684,199 +642,68 @@ class _Builder:
             client_type,
         )
 
-    def lifecycle(
-        self,
-        schema: dict[str, Any],
-        pointer: str,
-        fields: dict[str, Field],
-        xr: dict[str, Any],
-        xr_pointer: str,
-    ) -> Lifecycle | None:
-        where = pointer_join(pointer, "x-rancher-lifecycle")
-        xl = schema.get("x-rancher-lifecycle")
-        if not isinstance(xl, dict):
-            self.error(where, "a resource needs x-rancher-lifecycle (a mapping)")
-            return None
-        errors_before = len([f for f in self.findings if f.level == "error"])
-        states = _strs(xl.get("states"))
-        if not states:
-            self.error(pointer_join(where, "states"), "states must be a non-empty list of names")
-            return None
-        known = set(states)
-
-        def state(value: Any, at: str) -> str:
-            if not isinstance(value, str) or value not in known:
-                self.error(at, f"unknown state {value!r} (not in x-rancher-lifecycle.states)")
-                return ""
-            return value
-
-        def state_list(value: Any, at: str) -> tuple[str, ...]:
-            if value is None:
-                return ()
-            if not isinstance(value, list):
-                self.error(at, "must be a list of states")
-                return ()
-            return tuple(state(item, pointer_join(at, index)) for index, item in enumerate(value))
-
-        transitioning = state_list(
-            xl.get("transitioningStates"), pointer_join(where, "transitioningStates")
-        )
-        create = _mapping(xl.get("create"))
-        create_through = state(create.get("through"), pointer_join(where, "create", "through"))
-        create_to = state(create.get("to"), pointer_join(where, "create", "to"))
-        raw_actions = xl.get("actions") or {}
-        if not isinstance(raw_actions, dict):
-            self.error(pointer_join(where, "actions"), "actions must be a mapping")
-            return None
-        schema_actions = _mapping(xr.get("schemaActions"))
-        actions: list[LifecycleAction] = []
-        for name, spec in raw_actions.items():
-            at = pointer_join(where, "actions", name)
-            if not isinstance(spec, dict):
-                self.error(at, "an action must be a mapping with from, through and to")
-                continue
-            declared = _mapping(schema_actions.get(name))
-            actions.append(
-                LifecycleAction(
-                    name=str(name),
-                    member=ConstantName(str(name)),
-                    python_name=PythonIdentifier(str(name)),
-                    from_states=state_list(spec.get("from"), pointer_join(at, "from")),
-                    through=state(spec.get("through"), pointer_join(at, "through")),
-                    to=state(spec.get("to"), pointer_join(at, "to")),
-                    description=str(spec.get("description") or ""),
-                    input=declared.get("input"),
-                    output=declared.get("output"),
-                )
-            )
-        action_names = {action.name for action in actions}
-        by_state_raw = xl.get("actionsByState") or {}
-        by_state: list[tuple[str, tuple[str, ...]]] = []
-        if not isinstance(by_state_raw, dict):
-            self.error(pointer_join(where, "actionsByState"), "actionsByState must be a mapping")
-        else:
-            for key, names in by_state_raw.items():
-                at = pointer_join(where, "actionsByState", str(key))
-                state(key, at)
-                listed = _strs(names)
-                if listed is None:
-                    self.error(at, "must be a list of action names")
-                    continue
-                for index, action_name in enumerate(listed):
-                    if action_name not in action_names:
-                        self.error(pointer_join(at, index), f"unknown action {action_name!r}")
-                by_state.append((str(key), tuple(listed)))
-        delete = _mapping(xl.get("delete"))
-        runs = delete.get("runs")
-        if runs is not None and runs not in action_names:
-            self.error(pointer_join(where, "delete", "runs"), f"unknown action {runs!r}")
-        otherwise = delete.get("otherwiseStatus", 405)
-        state_field = "state"
-        if state_field not in fields:
+    def lifecycle(self, declared: ModelResource, fields: dict[str, Field]) -> Lifecycle | None:
+        life = declared.lifecycle
+        if life is None:
             self.error(
-                pointer_join(pointer, "properties"),
+                pointer_join(declared.pointer, "x-rancher-lifecycle"),
+                "a resource needs x-rancher-lifecycle (a mapping)",
+            )
+            return None
+        if "state" not in fields:
+            self.error(
+                pointer_join(declared.pointer, "properties"),
                 "a resource with a lifecycle needs a `state` property",
             )
-        authenticates = state_list(
-            xl.get("authenticatesIn"), pointer_join(where, "authenticatesIn")
-        )
-        done = state_list(
-            delete.get("alreadyDoneStates"), pointer_join(where, "delete", "alreadyDoneStates")
-        )
-        if len([f for f in self.findings if f.level == "error"]) > errors_before:
             return None
-        hidden = xl.get("hiddenFromListWhen")
+        actions = {schema_action.name: schema_action for schema_action in declared.schema_actions}
         return Lifecycle(
-            states=tuple(states),
-            transitioning_states=transitioning,
-            create_through=create_through,
-            create_to=create_to,
-            actions=tuple(actions),
-            actions_by_state=tuple(by_state),
-            delete_runs=runs if isinstance(runs, str) else None,
-            delete_already_done_states=done,
-            delete_otherwise_status=otherwise if isinstance(otherwise, int) else 405,
-            authenticates_in=authenticates,
-            hidden_from_list_when=hidden if isinstance(hidden, str) else None,
-            state_field=state_field,
+            states=life.states,
+            transitioning_states=life.transitioning_states,
+            create_through=life.create_through or "",
+            create_to=life.create_to or "",
+            actions=tuple(
+                LifecycleAction(
+                    name=action.name,
+                    member=ConstantName(action.name),
+                    python_name=PythonIdentifier(action.name),
+                    from_states=action.from_states,
+                    through=action.through or "",
+                    to=action.to or "",
+                    description=action.description,
+                    input=actions[action.name].input if action.name in actions else None,
+                    output=actions[action.name].output if action.name in actions else None,
+                )
+                for action in life.actions
+            ),
+            actions_by_state=life.actions_by_state,
+            delete_runs=life.delete.runs,
+            delete_already_done_states=life.delete.already_done_states,
+            delete_otherwise_status=life.delete.otherwise_status,
+            authenticates_in=life.authenticates_in,
+            hidden_from_list_when=life.hidden_from_list_when,
+            state_field="state",
             transitioning_field="transitioning" if "transitioning" in fields else None,
         )
 
-    def filters(
-        self, schema: dict[str, Any], pointer: str, fields: dict[str, Field]
-    ) -> tuple[FilterDef, ...] | None:
-        where = pointer_join(pointer, "x-rancher-filters")
-        raw = schema.get("x-rancher-filters") or {}
-        if not isinstance(raw, dict):
-            self.error(where, "x-rancher-filters must be a mapping")
-            return None
-        out: list[FilterDef] = []
-        ok = True
-        for name, spec in raw.items():
-            at = pointer_join(where, str(name))
-            spec = spec if isinstance(spec, dict) else {}
-            modifiers = _strs(spec.get("modifiers"))
-            if not modifiers:
-                self.error(pointer_join(at, "modifiers"), "modifiers must be a non-empty list")
-                ok = False
-                continue
-            for index, modifier in enumerate(modifiers):
-                if modifier not in KNOWN_MODIFIERS:
-                    self.error(
-                        pointer_join(at, "modifiers", index), f"unknown modifier {modifier!r}"
-                    )
-                    ok = False
-            hidden = spec.get("hidden") is True
-            if not hidden and name not in fields:
-                self.error(
-                    at,
-                    f"{name!r} is not a property of the resource"
-                    " (mark a hidden column `hidden: true`)",
-                )
-                ok = False
-            out.append(FilterDef(str(name), tuple(modifiers), hidden))
-        return tuple(out) if ok else None
+    @staticmethod
+    def filters(declared: ModelResource) -> tuple[FilterDef, ...]:
+        return tuple(FilterDef(f.field, f.modifiers, f.hidden) for f in declared.filters)
 
-    def links(
-        self, xr: dict[str, Any], xr_pointer: str, fields: dict[str, Field]
-    ) -> tuple[LinkDef, ...] | None:
-        raw = xr.get("links") or {}
-        if not isinstance(raw, dict):
-            self.error(pointer_join(xr_pointer, "links"), "links must be a mapping")
-            return None
-        out: list[LinkDef] = []
-        for name, spec in raw.items():
-            if name == "self":
-                continue
-            spec = spec if isinstance(spec, dict) else {}
-            field = spec.get("field")
-            if field is not None and field not in fields:
-                self.error(
-                    pointer_join(xr_pointer, "links", str(name), "field"),
-                    f"unknown field {field!r}",
-                )
-                return None
-            out.append(
-                LinkDef(
-                    name=str(name),
-                    field=fields[field].python_name if isinstance(field, str) else None,
-                    type=spec.get("type") if isinstance(spec.get("type"), str) else None,
-                )
+    @staticmethod
+    def links(declared: ModelResource, fields: dict[str, Field]) -> tuple[LinkDef, ...]:
+        return tuple(
+            LinkDef(
+                name=link.name,
+                field=fields[link.field].python_name if link.field in fields else None,
+                type=link.type,
             )
-        return tuple(out)
+            for link in declared.links
+        )
 
-    def schema_actions(
-        self, xr: dict[str, Any], xr_pointer: str
-    ) -> tuple[SchemaAction, ...] | None:
-        raw = xr.get("schemaActions") or {}
-        if not isinstance(raw, dict):
-            self.error(pointer_join(xr_pointer, "schemaActions"), "schemaActions must be a mapping")
-            return None
-        out = []
-        for name, spec in sorted(raw.items()):
-            spec = spec if isinstance(spec, dict) else {}
-            out.append(SchemaAction(str(name), spec.get("input"), spec.get("output")))
-        return tuple(out)
+    @staticmethod
+    def schema_actions(declared: ModelResource) -> tuple[SchemaAction, ...]:
+        return tuple(SchemaAction(a.name, a.input, a.output) for a in declared.schema_actions)
 
     def collection_model(
         self,
@@ -952,24 +779,14 @@ class _Builder:
         self.model_owners.setdefault(class_name, set()).add(owner)
         return class_name
 
-    def limits(self, list_op: Operation) -> tuple[int, int]:
-        op = self.operations[list_op.operation_id][2]
-        default, maximum = 100, 3000
-        for index, param in enumerate(op.get("parameters") or []):
-            param, _ = self.spec.resolve(param, pointer_join(list_op.pointer, "parameters", index))
-            if (
-                isinstance(param, dict)
-                and param.get("name") == "limit"
-                and param.get("in") == "query"
-            ):
-                schema = param.get("schema") or {}
-                if isinstance(schema.get("default"), int):
-                    default = schema["default"]
-                if isinstance(schema.get("x-rancher-max"), int):
-                    maximum = schema["x-rancher-max"]
-                elif isinstance(schema.get("maximum"), int):
-                    maximum = schema["maximum"]
-        return default, maximum
+    def limits(self, declared: ModelResource, list_op: Operation) -> tuple[int, int] | None:
+        if declared.limits is None:
+            self.error(
+                list_op.pointer,
+                "the list operation needs a `limit` parameter with a default and x-rancher-max",
+            )
+            return None
+        return declared.limits.default, declared.limits.maximum
 
     def error_model(self, resources: list[Resource]) -> ClassName | None:
         """The Rancher error schema: what the 404 of a get operation answers (else `Error`)."""
@@ -1032,26 +849,31 @@ class _Builder:
         return tuple(out)
 
 
-def build_api(spec: Spec, generator_version: str) -> tuple[Api | None, list[SpecError]]:
-    """Build the IR; None and the findings when the spec has errors."""
-    builder = _Builder(spec)
-    document = spec.document
-    builder.index_operations()
-    components = document.get("components")
-    schemas = components.get("schemas") if isinstance(components, dict) else None
-    if not isinstance(schemas, dict):
-        builder.error("/components/schemas", "the spec has no component schemas")
-        return None, builder.findings
+def build_api(specs: Sequence[Spec], generator_version: str) -> tuple[Api | None, list[SpecError]]:
+    """Build the IR of one spec or a set; None and the findings when the specs have errors."""
+    builder = _Builder(specs[0])
     resources: list[Resource] = []
-    for name, schema in schemas.items():
-        if isinstance(schema, dict) and "x-rancher-resource" in schema:
-            resource = builder.resource(
-                str(name), schema, pointer_join("/components/schemas", str(name))
-            )
-            if resource is not None:
-                resources.append(resource)
-    if not resources and not any(f.level == "error" for f in builder.findings):
-        builder.error("/components/schemas", "no schema carries x-rancher-resource")
+    error_model: ClassName | None = None
+    for spec in specs:
+        builder.use(spec, f"{spec.path}#" if len(specs) > 1 else "")
+        components = spec.document.get("components")
+        schemas = components.get("schemas") if isinstance(components, dict) else None
+        if not isinstance(schemas, dict):
+            builder.error("/components/schemas", "the spec has no component schemas")
+            continue
+        found: list[Resource] = []
+        for name, schema in schemas.items():
+            if isinstance(schema, dict) and "x-rancher-resource" in schema:
+                resource = builder.resource(
+                    str(name), schema, pointer_join("/components/schemas", str(name))
+                )
+                if resource is not None:
+                    found.append(resource)
+        if not found and not any(f.level == "error" for f in builder.findings):
+            builder.error("/components/schemas", "no schema carries x-rancher-resource")
+        if found and error_model is None:
+            error_model = builder.error_model(found)
+        resources += found
     seen: dict[str, Resource] = {}
     for resource in resources:
         for key in (*resource.aliases, resource.python_name):
@@ -1062,29 +884,34 @@ def build_api(spec: Spec, generator_version: str) -> tuple[Api | None, list[Spec
                 )
             seen[key] = resource
     resources.sort(key=lambda r: r.type)
-    error_model = builder.error_model(resources) if resources else None
+    model = merge_models(spec.model for spec in specs)
+    builder.use(specs[0], "")
+    if model.www_authenticate is None:
+        builder.error("/components/headers/WWW-Authenticate", "no Basic challenge (a const)")
+    missing = [s for s in _RUNTIME_STATUSES if model.errors.reason(s) is None]
+    if missing:
+        builder.error(
+            "/components/schemas",
+            f"x-rancher-errors gives no reason for {', '.join(map(str, missing))}",
+        )
     models = builder.finish_models()
-    if any(f.level == "error" for f in builder.findings) or error_model is None:
+    if (
+        any(f.level == "error" for f in builder.findings)
+        or error_model is None
+        or model.www_authenticate is None
+    ):
         return None, builder.findings
-    servers = document.get("servers")
-    base_url = "http://localhost:8080"
-    if isinstance(servers, list) and servers and isinstance(servers[0], dict):
-        base_url = str(servers[0].get("url") or base_url).rstrip("/")
-    info = _mapping(document.get("info"))
-    challenge = _DEFAULT_CHALLENGE
-    header = _mapping(_mapping(components).get("headers")).get("WWW-Authenticate")
-    if isinstance(header, dict) and isinstance((header.get("schema") or {}).get("const"), str):
-        challenge = header["schema"]["const"]
     api = Api(
-        title=str(info.get("title") or ""),
-        spec_path=spec.display_path,
-        spec_sha256=spec.sha256,
-        base_url=base_url,
+        title=specs[0].model.title,
+        spec_path=set_label(specs),
+        spec_sha256=set_digest(specs),
+        base_url=model.base_url,
         resources=tuple(resources),
         models=models,
         enums=tuple(builder.enums[name] for name in sorted(builder.enums)),
         error_model=error_model,
         generator_version=generator_version,
-        www_authenticate=challenge,
+        www_authenticate=model.www_authenticate,
+        error_reasons=model.errors.reasons,
     )
     return api, builder.findings

@@ -211,6 +211,8 @@ class RancherField:
     read_on_create_only: bool
     max_length: int | None
     options: tuple[str, ...] | None
+    required: bool = False  # a create must give it (shown only when true)
+    min_length: int | None = None  # shown only when declared
 
 
 @dataclass(frozen=True)
@@ -338,6 +340,8 @@ class Resource:
     collection_path: str
     item_path: str
     pointer: str
+    # (role, collection methods, resource methods) where a Rancher role is offered fewer methods
+    roles: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
 
     def operation(self, kind: OperationKind) -> Operation | None:
         for op in self.operations:
@@ -386,6 +390,11 @@ class Api:
     error_model: ClassName
     generator_version: str
     www_authenticate: str  # the Basic challenge of a 401
+    error_reasons: tuple[tuple[int, str], ...] = ()  # status -> reason (x-rancher-errors)
+
+    def reason(self, status: int) -> str:
+        """The reason of a status error (x-rancher-errors): its code and message."""
+        return dict(self.error_reasons)[status]
 
     @property
     def model_modules(self) -> tuple[str, ...]:

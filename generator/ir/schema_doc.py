@@ -9,12 +9,14 @@ from .model import Api, Resource
 __all__ = ["schema_document"]
 
 
-def schema_document(api: Api, resource: Resource) -> dict[str, Any]:
+def schema_document(api: Api, resource: Resource, role: str | None = None) -> dict[str, Any]:
     """What a Rancher server answers at `/v1/schemas/{type}`, written for `api.base_url`.
 
-    Only properties carrying `x-rancher-field` are resource fields. `nullable` is present only
-    when true (Rancher omits it for `state` and `transitioning`). The options of the state field
-    are sorted, as cattle lists the states of its state set; other enums keep the spec's order.
+    Only properties carrying `x-rancher-field` are resource fields. `nullable`, `required` and
+    `minLength` are present only when set (gdapi's rendering; Rancher omits `nullable` for `state`
+    and `transitioning`). The options of the state field are sorted, as cattle lists the states
+    of its state set; other enums keep the spec's order. `role` names a Rancher role the spec
+    offers other methods (`x-rancher-resource.roles`); None: the resource's own methods.
     """
     states = set(resource.lifecycle.states)
     fields: dict[str, Any] = {}
@@ -30,6 +32,10 @@ def schema_document(api: Api, resource: Resource) -> dict[str, Any]:
         if declared.nullable:
             entry["nullable"] = True
         entry["readOnCreateOnly"] = declared.read_on_create_only
+        if declared.required:
+            entry["required"] = True
+        if declared.min_length is not None:
+            entry["minLength"] = declared.min_length
         if declared.max_length is not None:
             entry["maxLength"] = declared.max_length
         if declared.options is not None:
@@ -37,6 +43,10 @@ def schema_document(api: Api, resource: Resource) -> dict[str, Any]:
             entry["options"] = sorted(options) if set(options) == states else options
         fields[field.wire_name] = entry
     base = api.base_url
+    collection_methods, resource_methods = resource.collection_methods, resource.resource_methods
+    for name, collection, item in resource.roles:
+        if name == role:
+            collection_methods, resource_methods = collection, item
     return {
         "id": resource.type,
         "type": "schema",
@@ -58,7 +68,7 @@ def schema_document(api: Api, resource: Resource) -> dict[str, Any]:
         },
         "collectionActions": {},
         "collectionFields": {},
-        "collectionMethods": list(resource.collection_methods),
-        "resourceMethods": list(resource.resource_methods),
+        "collectionMethods": list(collection_methods),
+        "resourceMethods": list(resource_methods),
         "baseType": "schema",
     }

@@ -152,7 +152,8 @@ def _field(reader: _Reader, name: str, raw: Any, pointer: str, required: set[str
     rancher_type = _str(xf.get("type")) if xf else None
     wire_max, wire_min = _int(merged.get("maxLength")), _int(merged.get("minLength"))
     declared_max = _int(xf.get("maxLength")) if "maxLength" in xf else wire_max
-    declared_min = _int(xf.get("minLength")) if "minLength" in xf else wire_min
+    # gdapi renders minLength only where the schema declares one: never inferred from the wire
+    declared_min = _int(xf.get("minLength"))
     description = _map(raw).get("description", merged.get("description"))
     return Field(
         name=name,

@@ -48,7 +48,9 @@ class Field:
     required: bool  # Rancher's `required`: a create must give it (422 MissingRequired)
     nullable: bool  # Rancher's declaration (x-rancher-field.nullable, or a null wire type)
     read_on_create_only: bool
-    declared_min_length: int | None  # what the Rancher schema document declares
+    # what the Rancher schema document declares: x-rancher-field's minLength (never the wire's);
+    # x-rancher-field's maxLength, else the wire's
+    declared_min_length: int | None
     declared_max_length: int | None
 
     @property

@@ -153,7 +153,7 @@ def two_resource_spec() -> dict[str, Any]:
     document["paths"]["/v1/fooBars"] = {
         "get": {
             "operationId": "listFooBars",
-            "parameters": filter_params,
+            "parameters": [{"$ref": "#/components/parameters/limit"}, *filter_params],
             "responses": _json(_ref("FooBarCollection"), "200", "A collection"),
         },
         "post": {"operationId": "createFooBar", "responses": _json(_ref("FooBar"), "201", "Made")},
