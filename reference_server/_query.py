@@ -184,6 +184,18 @@ def _add_prefix(builder: _Builder, col: str, value: str) -> None:
             builder.never()
 
 
+def _conjunction(conditions: Sequence[str]) -> str:
+    """`a AND b AND ...` as a balanced tree: depth log2(n), not n.
+
+    SQLite parses a flat chain of ANDs into a tree as deep as the chain is long and refuses trees
+    deeper than 1,000 ("Expression tree is too large"); a client may repeat a filter that often.
+    """
+    if len(conditions) == 1:
+        return f"({conditions[0]})"
+    middle = len(conditions) // 2
+    return f"({_conjunction(conditions[:middle])} AND {_conjunction(conditions[middle:])})"
+
+
 def compile_list_query(
     columns_sql: str,
     filters: Sequence[tuple[str, str, str]],
@@ -197,7 +209,7 @@ def compile_list_query(
     Returns (sql, params, limit).
     """
     builder = _Builder(where=["removed IS NULL"], params=[])
-    for field, modifier, value in filters:
+    for field, modifier, value in dict.fromkeys(filters):  # a repeated condition changes nothing
         column = FIELDS.get(field)
         if column is not None:
             _add_filter(builder, column, modifier, value)
@@ -208,7 +220,7 @@ def compile_list_query(
     limit = MAX_LIMIT if limit <= 0 else min(limit, MAX_LIMIT)
     offset = min(max(offset, 0), MAX_OFFSET)
     sql = (
-        f"SELECT {columns_sql} FROM api_key WHERE {' AND '.join(builder.where)} "
+        f"SELECT {columns_sql} FROM api_key WHERE {_conjunction(builder.where)} "
         f"ORDER BY {', '.join(order_by)} LIMIT ? OFFSET ?"
     )
     return sql, [*builder.params, limit + 1, offset], limit

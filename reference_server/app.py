@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,30 +55,71 @@ def _secret_file(db: str) -> Path | None:
     return None if db in (":memory:", "") else Path(db + ".bootstrap.json")
 
 
+def _refuse_symlink(path: Path) -> None:
+    """A link where the secret file goes is refused: the secret is never written through one."""
+    if path.is_symlink():
+        raise SettingsError(
+            f"{path} is a symbolic link; refusing to write the bootstrap secret through it "
+            "(remove the link or choose another --db)"
+        )
+
+
 def _remember_secret(path: Path, bootstrap: BootstrapKey) -> None:
+    """Write the file anew (mode 0600) and move it into place: whatever was at `path` before, a
+    file with a wider mode or a link, is replaced, never written into or through."""
     payload = json.dumps({"accessKey": bootstrap.access_key, "secretKey": bootstrap.secret_key})
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(payload + "\n")
+    fd, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:  # mkstemp: O_EXCL, mode 0600
+            handle.write(payload + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _read_private(path: Path) -> str | None:
+    """The text of the secret file if it is a regular file (never through a link); a mode wider
+    than 0600 left by an older version or by hand is narrowed to 0600."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if info.st_mode & 0o077:
+            with contextlib.suppress(OSError):
+                os.fchmod(handle.fileno(), 0o600)
+        return handle.read(65_536).decode("utf-8", "replace")
 
 
 def _recall_secret(path: Path, backend: SqliteApiKeyBackend, access_key: str) -> str | None:
+    text = _read_private(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(text) if text is not None else None
+    except ValueError:
         return None
     secret = data.get("secretKey") if isinstance(data, dict) else None
-    if data.get("accessKey") != access_key or not isinstance(secret, str):
+    if not isinstance(data, dict) or data.get("accessKey") != access_key:
+        return None
+    if not isinstance(secret, str):
         return None
     return secret if backend.check_secret(access_key, secret) else None
 
 
 def _bootstrap(settings: Settings, backend: SqliteApiKeyBackend) -> BootstrapKey:
+    secret_file = _secret_file(settings.db)
+    if secret_file is not None and settings.access_key is None:
+        _refuse_symlink(secret_file)  # before a key is generated whose secret could not be kept
     try:
         key = backend.ensure_bootstrap_key(settings.access_key, settings.secret_key)
     except ValueError as exc:
         raise SettingsError(str(exc)) from None
-    secret_file = _secret_file(settings.db)
     if secret_file is None or settings.access_key is not None:
         return key
     if key.generated:
@@ -97,7 +141,10 @@ def build_server(settings: Settings) -> ReferenceServer:
     if settings.db == DEFAULT_DB:
         Path(DEFAULT_DB).parent.mkdir(parents=True, exist_ok=True)
     backend = SqliteApiKeyBackend(
-        settings.db, transition_delay=settings.transition_delay, lock_timeout=settings.lock_timeout
+        settings.db,
+        transition_delay=settings.transition_delay,
+        lock_timeout=settings.lock_timeout,
+        pool_size=settings.pool_size,
     )
     try:
         bootstrap = _bootstrap(settings, backend) if settings.auth else None

@@ -6,10 +6,15 @@ Storage: the standard library's `sqlite3`, a file in WAL mode or `:memory:`.
   (`kill -9`): a commit is in the OS once it returns; FULL also fsyncs the WAL on every commit, so
   an acknowledged write survives a power loss too. Writes to API keys are rare next to reads, so the
   fsync is cheap where it counts.
-- Concurrency: one connection per worker thread (WAL: readers never wait for the writer), writes in
-  `BEGIN IMMEDIATE` transactions behind an in-process lock; a write that cannot get the lock within
-  `lock_timeout` seconds (another thread, or another process on the same file) answers 409 Conflict.
-  Every lifecycle check runs in the same transaction as the change it guards.
+- Concurrency: a bounded pool of connections owned by the backend (`pool_size`, default 8): each
+  call checks one out and gives it back, so the number of open connections (and their page caches)
+  never depends on how many worker threads the server has started and retired; `close()` closes
+  them all. WAL: readers never wait for the writer. Writes run in `BEGIN IMMEDIATE` transactions
+  behind an in-process lock; a write that cannot get the lock (or any call that cannot get a
+  connection) within `lock_timeout` seconds answers 409 Conflict. Every lifecycle check runs in the
+  same transaction as the change it guards.
+- Files: a database file the backend creates is mode 0600 (SQLite gives its -wal and -shm files the
+  mode of the database); an existing file keeps its mode.
 - Transitions: lazy. A transition stores its done state and when it is due; the next read, write or
   authentication after that completes it. No background thread, and a delay of 0 still shows the
   transitioning state in the response of the request that started it.
@@ -18,6 +23,7 @@ Storage: the standard library's `sqlite3`, a file in WAL mode or `:memory:`.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -105,6 +111,19 @@ def _text_or_invalid(field: str, value: object) -> str | None:
     return text
 
 
+def _create_private(path: str) -> None:
+    """Create the database file readable by its owner only (0600) if it does not exist yet.
+
+    SQLite creates its -wal and -shm files with the mode of the database file. An existing file (or
+    a path that cannot be created: SQLite then reports why) is left as it is.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        return
+    os.close(fd)
+
+
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
@@ -120,27 +139,54 @@ class SqliteApiKeyBackend:
         transition_delay: float = 0.0,
         lock_timeout: float = 5.0,
         clock: Callable[[], float] = time.time,
+        pool_size: int = 8,
     ) -> None:
         self.path = str(path)
         self.transition_delay = float(transition_delay)
         self.lock_timeout = float(lock_timeout)
         self._clock = clock
         self._memory = self.path == ":memory:" or self.path == ""
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
+        if pool_size < 1:
+            raise ValueError(f"pool_size must be >= 1, not {pool_size}")
         # :memory: is one connection shared by every thread, so it is serialised as a whole;
-        # a file has one connection per thread and only its writers are serialised.
+        # a file has a pool of connections and only its writers are serialised.
+        self.pool_size = 1 if self._memory else pool_size
+        self._opened = 0  # connections open (idle or checked out) or being opened
+        self._idle: list[sqlite3.Connection] = []  # those not checked out (LIFO: warm caches)
+        self._pool = threading.Condition(threading.Lock())
         self._write_lock: threading.Lock | threading.RLock = (
             threading.RLock() if self._memory else threading.Lock()
         )
         self._closed = False
+        if not self._memory:
+            _create_private(self.path)
         try:
             with self._write() as conn:
                 create_schema(conn)
+            self._fill_pool()
         except sqlite3.DatabaseError as exc:
             self.close()
             raise DatabaseError(f"cannot use database {self.path!r}: {exc}") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _fill_pool(self) -> None:
+        """Open every connection of the pool now: from the first request on, the backend holds
+        the same files open (and a burst of requests never opens more)."""
+        while True:
+            with self._pool:
+                if self._opened >= self.pool_size:
+                    return
+                self._opened += 1
+            try:
+                conn = self._open()
+            except BaseException:
+                with self._pool:
+                    self._opened -= 1
+                raise
+            with self._pool:
+                self._idle.append(conn)
 
     # -- connections and transactions -------------------------------------------------------------
 
@@ -171,52 +217,80 @@ class SqliteApiKeyBackend:
         except DatabaseError:
             conn.close()
             raise
-        with self._connections_lock:
-            self._connections.append(conn)
         return conn
 
-    def _conn(self) -> sqlite3.Connection:
-        if self._closed:
-            raise DatabaseError("the backend is closed")
-        if self._memory:
-            with self._connections_lock:
-                existing = self._connections[0] if self._connections else None
-            return existing if existing is not None else self._open()
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+    @contextmanager
+    def _checkout(self) -> Iterator[sqlite3.Connection]:
+        """A connection of the pool for the length of one call.
+
+        Waits up to `lock_timeout` for one to come back (409 Conflict after that); opens one only
+        if the pool is short (one failed to open). No connection belongs to a thread: the server's
+        worker threads come and go, the pool stays.
+        """
+        deadline = time.monotonic() + self.lock_timeout
+        conn: sqlite3.Connection | None = None
+        with self._pool:
+            while True:
+                if self._closed:
+                    raise DatabaseError("the backend is closed")
+                if self._idle:
+                    conn = self._idle.pop()
+                    break
+                if self._opened < self.pool_size:
+                    self._opened += 1  # reserved now, opened outside the lock
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._pool.wait(remaining):
+                    raise ConflictError(detail="the database is busy (no free connection)")
         if conn is None:
-            conn = self._open()
-            self._local.conn = conn
-        return conn
+            try:
+                conn = self._open()
+            except BaseException:
+                with self._pool:
+                    self._opened -= 1
+                    self._pool.notify()
+                raise
+        try:
+            yield conn
+        finally:
+            with self._pool:
+                if self._closed:
+                    self._opened -= 1
+                    conn.close()
+                else:
+                    self._idle.append(conn)
+                    self._pool.notify()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         if self._memory:
-            with self._write_lock:
-                yield self._conn()
+            with self._write_lock, self._checkout() as conn:
+                yield conn
         else:
-            yield self._conn()
+            with self._checkout() as conn:
+                yield conn
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         if not self._write_lock.acquire(timeout=self.lock_timeout):
             raise ConflictError(detail="the database is busy (write lock timeout)")
         try:
-            conn = self._conn()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if _is_busy(exc):
-                    raise ConflictError(
-                        detail="the database is busy (write lock timeout)"
-                    ) from None
-                raise
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+            with self._checkout() as conn:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    if _is_busy(exc):
+                        raise ConflictError(
+                            detail="the database is busy (write lock timeout)"
+                        ) from None
+                    raise
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
         except sqlite3.OperationalError as exc:
             if _is_busy(exc):
                 raise ConflictError(detail="the database is busy") from None
@@ -224,12 +298,20 @@ class SqliteApiKeyBackend:
         finally:
             self._write_lock.release()
 
+    @property
+    def open_connections(self) -> int:
+        """How many SQLite connections are open now (at most `pool_size`)."""
+        with self._pool:
+            return self._opened
+
     def close(self) -> None:
-        """Close every connection (idempotent)."""
-        self._closed = True
-        with self._connections_lock:
-            connections, self._connections = self._connections, []
-        for conn in connections:
+        """Close every connection (idempotent); one checked out closes when it comes back."""
+        with self._pool:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._opened -= len(idle)
+            self._pool.notify_all()
+        for conn in idle:
             try:
                 conn.close()
             except sqlite3.Error:

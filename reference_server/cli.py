@@ -9,7 +9,13 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from rancher_contract.reference_server.settings import DEFAULT_DB, Settings, SettingsError
+from rancher_contract.reference_server.settings import (
+    DEFAULT_DB,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_WRITE_TIMEOUT,
+    Settings,
+    SettingsError,
+)
 
 __all__ = ["main", "parse_args"]
 
@@ -32,6 +38,16 @@ def _delay(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, not {text!r}")
+    return value
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, not {text!r}")
     return value
 
 
@@ -68,6 +84,22 @@ def _parser() -> _Parser:
         help="how long a transition (registering, deactivating, ...) takes; default 0",
     )
     parser.add_argument(
+        "--read-timeout",
+        type=_timeout,
+        default=DEFAULT_READ_TIMEOUT,
+        metavar="SECONDS",
+        help="a request (headers and body) must arrive within this many seconds of its first "
+        "byte, else the connection is closed and nothing is executed; default %(default)g",
+    )
+    parser.add_argument(
+        "--write-timeout",
+        type=_timeout,
+        default=DEFAULT_WRITE_TIMEOUT,
+        metavar="SECONDS",
+        help="a client that takes none of its response for this many seconds is disconnected; "
+        "default %(default)g",
+    )
+    parser.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -95,6 +127,8 @@ def parse_args(argv: Sequence[str]) -> tuple[Settings, str]:
         auth=not args.no_auth,
         transition_delay=args.transition_delay,
         faults=tuple(args.fault),
+        read_timeout=args.read_timeout,
+        write_timeout=args.write_timeout,
     )
     return settings, str(args.log_level)
 
@@ -137,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import uvicorn
 
+    from rancher_contract.reference_server._http import uvicorn_config
     from rancher_contract.reference_server.app import DatabaseError, build_server
 
     try:
@@ -153,10 +188,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _announce(
             url, server.settings, server.access_key, server.secret_key, generated=_generated(server)
         )
-        config = uvicorn.Config(
+        config = uvicorn_config(
             server.app,
+            read_timeout=settings.read_timeout,
+            write_timeout=settings.write_timeout,
             log_level=log_level,
-            lifespan="off",
             access_log=log_level in ("info", "debug"),
         )
         try:

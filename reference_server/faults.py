@@ -36,6 +36,9 @@ class Fault:
     description: str
     contract_section: str
     rules: tuple[str, ...] = ()  # contract rules the suite should name when it catches this fault
+    # the transition time (`serve --transition-delay`) the server needs for the fault to show: a
+    # fault in a transitioning state is invisible while transitions complete at once
+    transition_delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -244,10 +247,14 @@ FAULTS: dict[str, Fault] = {}
 
 
 def _fault(
-    name: str, section: str, rules: tuple[str, ...], description: str
+    name: str,
+    section: str,
+    rules: tuple[str, ...],
+    description: str,
+    transition_delay: float = 0.0,
 ) -> Callable[[FaultFn], FaultFn]:
     def register(fn: FaultFn) -> FaultFn:
-        FAULTS[name] = Fault(name, description, section, rules)
+        FAULTS[name] = Fault(name, description, section, rules, transition_delay)
         _IMPLEMENTATIONS[name] = fn
         return fn
 
@@ -937,6 +944,112 @@ def _schema_name_not_updatable(parts: _Parts) -> None:
             return None
         fields["name"]["update"] = False
         return status, data
+
+    parts.middlewares.append(_json_rewrite(fn))
+
+
+# -- one action in one state: each cell of the action x state matrix a server can get wrong ------
+
+
+def _action_in_state(action: str, states: frozenset[str], accept: bool) -> FaultFn:
+    """`action` on a key in one of `states`: accepted (202, the key unchanged) although the state
+    does not allow it, or refused (422 ActionNotAvailable) although it does. The actions map stays
+    right: only probing the action in that state shows the fault.
+    """
+
+    def apply(parts: _Parts) -> None:
+        server = _server()
+
+        class Backend(_Proxy):
+            def perform_api_key_action(self, id: str, act: Any) -> Any:
+                if str(getattr(act, "value", act)) == action:
+                    record = self._inner.get_api_key(id)
+                    if record is not None and record.state in states:
+                        if accept:
+                            return record
+                        raise server.ActionNotAvailableError()
+                return self._inner.perform_api_key_action(id, act)
+
+        parts.backend = Backend(parts.backend)
+
+    return apply
+
+
+for _name, _action, _states, _accept, _delay, _rules in (
+    ("activate-accepted-when-active", "activate", {"active"}, True, 0.0,
+     ("3.action-not-available",)),
+    ("deactivate-accepted-when-removed", "deactivate", {"removed"}, True, 0.0,
+     ("3.action-not-available",)),
+    ("purge-accepted-when-inactive", "purge", {"inactive"}, True, 0.0,
+     ("3.action-not-available",)),
+    ("activate-accepted-when-purged", "activate", {"purged"}, True, 0.0,
+     ("3.action-not-available",)),
+    ("purge-refused-when-removed", "purge", {"removed"}, False, 0.0,
+     ("3.action-result",)),
+    ("remove-refused-when-registering", "remove", {"registering"}, False, 0.5,
+     ("3.action-result",)),
+    ("activate-accepted-when-deactivating", "activate", {"deactivating"}, True, 0.5,
+     ("3.action-not-available",)),
+    ("deactivate-refused-when-activating", "deactivate", {"activating"}, False, 0.5,
+     ("3.action-result",)),
+):  # fmt: skip
+    _fault(
+        _name,
+        "§3",
+        _rules,
+        f"{_action} on a key in {', '.join(sorted(_states))} is "
+        + (
+            "accepted (202) although the state does not allow it"
+            if _accept
+            else "refused (422) although the state allows it"
+        ),
+        transition_delay=_delay,
+    )(_action_in_state(_action, frozenset(_states), _accept))
+
+
+@_fault(
+    "update-refused-when-inactive",
+    "§3",
+    ("3.put-keeps-state",),
+    "PUT of an inactive key answers 422 (update treated as an action of active keys only)",
+)
+def _update_refused_when_inactive(parts: _Parts) -> None:
+    server = _server()
+
+    class Backend(_Proxy):
+        def update_api_key(self, id: str, data: Any) -> Any:
+            record = self._inner.get_api_key(id)
+            if record is not None and record.state == "inactive":
+                raise server.ActionNotAvailableError()
+            return self._inner.update_api_key(id, data)
+
+    parts.backend = Backend(parts.backend)
+
+
+@_fault(
+    "action-shows-secret",
+    "§2",
+    ("2.secret-once",),
+    "an action response shows the key's clear secret (a hash would be allowed)",
+)
+def _action_shows_secret(parts: _Parts) -> None:
+    secrets: dict[str, str] = {}
+
+    def fn(scope: Scope, status: int, headers: dict[str, str], data: Any) -> tuple[int, Any] | None:
+        items = _resources(data)
+        if status == 201:
+            for item in items:
+                if isinstance(item.get("secretValue"), str):
+                    secrets[item["id"]] = item["secretValue"]
+            return None
+        if status != 202 or scope.get("method") != "POST":
+            return None
+        changed = False
+        for item in items:
+            if item.get("id") in secrets:
+                item["secretValue"] = secrets[item["id"]]
+                changed = True
+        return (status, data) if changed else None
 
     parts.middlewares.append(_json_rewrite(fn))
 

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from rancher_contract.reference_server._http import uvicorn_config
 from rancher_contract.reference_server._secrets import new_public_value, new_secret
 from rancher_contract.reference_server.app import build_server
 from rancher_contract.reference_server.backend import SqliteApiKeyBackend
@@ -32,6 +33,17 @@ class RunningServer:
     secret_key: str | None
     backend: SqliteApiKeyBackend
     settings: Settings
+    uvicorn_server: Any = None  # the uvicorn.Server: its server_state has connections and tasks
+
+    def wait_until_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no connection is open and no request is running; False after `timeout`."""
+        state = self.uvicorn_server.server_state
+        deadline = time.monotonic() + timeout
+        while state.connections or state.tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     @property
     def root_url(self) -> str:
@@ -69,7 +81,11 @@ def running_server(**settings: Any) -> Iterator[RunningServer]:
         sock.bind((host, server.settings.port))
         sock.listen(128)
         port = sock.getsockname()[1]
-        config = uvicorn.Config(server.app, log_level="warning", lifespan="off", access_log=False)
+        config = uvicorn_config(
+            server.app,
+            read_timeout=server.settings.read_timeout,
+            write_timeout=server.settings.write_timeout,
+        )
         uv = uvicorn.Server(config)
         thread = threading.Thread(
             target=uv.run, kwargs={"sockets": [sock]}, name=f"reference-server-{port}", daemon=True
@@ -86,6 +102,7 @@ def running_server(**settings: Any) -> Iterator[RunningServer]:
             secret_key=server.secret_key,
             backend=server.backend,
             settings=server.settings,
+            uvicorn_server=uv,
         )
     finally:
         if uv is not None:

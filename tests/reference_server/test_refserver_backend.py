@@ -313,9 +313,9 @@ def test_rows_survive_reopening(tmp_path: Path, clock: FakeClock) -> None:
 
 
 def test_wal_and_full_sync(file_backend: SqliteApiKeyBackend) -> None:
-    conn = file_backend._conn()
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    with file_backend._read() as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
 def test_unusable_paths(tmp_path: Path) -> None:
@@ -647,8 +647,7 @@ def test_list_queries_are_served_by_indexes(
 ) -> None:
     file_backend.seed(2000, name_prefix="bench-")
     sql, params, _ = compile_list_query(_COLUMNS, filters, sort, order, 100, 0)
-    plan = " | ".join(
-        row[3] for row in file_backend._conn().execute("EXPLAIN QUERY PLAN " + sql, params)
-    )
+    with file_backend._read() as conn:
+        plan = " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
     assert f"USING INDEX {index}" in plan, plan
     assert "TEMP B-TREE" not in plan, plan
