@@ -97,6 +97,12 @@ def docstring(value: Any, indent: int = 4) -> str:
     if len(lines) == 1 and len(lines[0]) + 6 <= width:
         text = lines[0]
         return f'"""{text}{" " if text.endswith(chr(34)) else ""}"""'
+    if len(lines) == 1:
+        # One line that fits only without its closing quotes: ruff would put them back on it,
+        # past the line length. Wrapped narrower, it is either one line with its quotes or two.
+        lines = textwrap.wrap(paragraphs[0], width - 6)
+        if len(lines) == 1:
+            return f'"""{lines[0]}"""'
     body = "\n".join(pad + line if line else "" for line in lines[1:])
     return f'"""{lines[0]}\n{body}\n{pad}"""' if body else f'"""{lines[0]}\n{pad}"""'
 
@@ -234,6 +240,13 @@ def _outputs(api: Api) -> Iterator[_Output]:
             resource=resource,
             document=schema_document(api, resource),
         )
+        for role, _, _ in resource.roles:
+            yield out(
+                f"schemas/{resource.type}.{role}.json",
+                "schemas/schema.json.jinja",
+                resource=resource,
+                document=schema_document(api, resource, role),
+            )
     # client
     yield out("client/__init__.py", "client/__init__.py.jinja", client_exports=_client_exports(api))
     yield out("client/_types.py", "client/_types.py.jinja")

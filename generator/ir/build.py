@@ -72,6 +72,15 @@ _PRIMITIVE_KINDS: dict[str, tuple[FieldKind, str]] = {
 }
 
 
+def _sans_extensions(schema: Any) -> Any:
+    """A schema without its `x-` keys: what decides whether two files declare the same model."""
+    if isinstance(schema, dict):
+        return {k: _sans_extensions(v) for k, v in schema.items() if not str(k).startswith("x-")}
+    if isinstance(schema, list):
+        return [_sans_extensions(v) for v in schema]
+    return schema
+
+
 def _strs(value: Any) -> list[str] | None:
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return list(value)
@@ -304,7 +313,9 @@ class _Builder:
         self.model_owners.setdefault(class_name, set()).add(owner)
         if class_name in self.models:
             first, source = self.model_sources[class_name]
-            if source != self.spec.display_path and first != schema:
+            if source != self.spec.display_path and _sans_extensions(first) != _sans_extensions(
+                schema
+            ):
                 self.error(pointer, f"{class_name} differs from the schema so named in {source}")
             return
         self.model_sources[class_name] = (schema, self.spec.display_path)

@@ -28,7 +28,7 @@ from rancher_contract.generated.server import (
     Page,
 )
 from rancher_contract.generator.cli import main as generate_main
-from rancher_contract.paths import DEFAULT_SPEC
+from rancher_contract.paths import DEFAULT_SPEC, SPEC_DIR
 from tests._checkout import REPO_ROOT
 
 with warnings.catch_warnings():  # starlette 1.x warns that its TestClient runs on httpx
@@ -38,6 +38,7 @@ with warnings.catch_warnings():  # starlette 1.x warns that its TestClient runs 
 __all__ = [
     "GENERATED",
     "SPEC",
+    "SPEC_SET",
     "FakeApiKeys",
     "KeyAuthenticator",
     "TestClient",
@@ -46,7 +47,8 @@ __all__ = [
     "import_package",
 ]
 
-SPEC = DEFAULT_SPEC
+SPEC = DEFAULT_SPEC  # one file: apiKey
+SPEC_SET = SPEC_DIR  # the folder: every resource, what generated/ is made from
 GENERATED = REPO_ROOT / "generated"
 _counter = itertools.count()
 

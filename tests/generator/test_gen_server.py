@@ -63,6 +63,9 @@ def assert_headers(response: Any, base: str = "http://testserver") -> None:
         ("PUT", "/v1/apiKeys/1c1"),
         ("DELETE", "/v1/apiKeys/1c1"),
         ("POST", "/v1/apiKeys/1c1?action=activate"),
+        ("GET", "/v1/registryCredentials"),
+        ("POST", "/v1/registryCredentials"),
+        ("DELETE", "/v1/registrycredentials/1c1"),
     ],
 )
 def test_every_resource_operation_is_501_without_backend(method: str, path: str) -> None:
@@ -78,11 +81,12 @@ def test_root_and_schemas_work_without_backend() -> None:
         "self": "http://testserver/v1",
         "schemas": "http://testserver/v1/schemas",
         "apiKeys": "http://testserver/v1/apikeys",
+        "registryCredentials": "http://testserver/v1/registrycredentials",
     }
     assert_headers(root)
     schemas = client.get("/v1/schemas").json()
     assert schemas["type"] == "collection" and schemas["resourceType"] == "schema"
-    assert [doc["id"] for doc in schemas["data"]] == ["apiKey"]
+    assert [doc["id"] for doc in schemas["data"]] == ["apiKey", "registryCredential"]
     for path in ("/v1/schemas/apikey", "/v1/schemas/apiKey", "/v1/schemas/APIKEY/"):
         doc = client.get(path, headers={"Host": "rancher.example:8080"}).json()
         assert doc["links"] == {
