@@ -6,7 +6,12 @@ import importlib
 import sys
 import traceback
 
-BENCHMARKS = ["bench.bench_generator", "bench.bench_server", "bench.bench_suite"]
+BENCHMARKS = [
+    "bench.bench_generator",
+    "bench.bench_server",
+    "bench.bench_memory",
+    "bench.bench_suite",
+]
 
 
 def main() -> int:
