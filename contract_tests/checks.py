@@ -199,8 +199,8 @@ def rancher_resource_envelope(
 def rancher_secret_once(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: AnyCase
 ) -> bool | None:
-    """secretValue is the 40-character secret in the 201 response only, null everywhere else
-    (section 2).
+    """secretValue is the 40-character secret in the 201 response only, null in every other
+    response but an action's, which may carry the stored hash, never the secret (sections 2, 8).
     """
     if _off_contract(case, response):
         return None

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from rancher_contract.contract_tests import pace
 from rancher_contract.contract_tests.rules import ContractViolation
 from rancher_contract.contract_tests.target import Target
 from rancher_contract.contract_tests.validate import (
@@ -207,33 +208,48 @@ class Api:
         self, resource: dict[str, Any], credentials: Credentials | bool | None = True
     ) -> dict[str, Any]:
         """Poll links.self until `transitioning` is not "yes" (like cattle's wait_success)."""
-        deadline = time.monotonic() + self.target.transition_timeout
+        return self.wait_all([resource], credentials)[0]
+
+    def wait_all(
+        self, resources: list[dict[str, Any]], credentials: Credentials | bool | None = True
+    ) -> list[dict[str, Any]]:
+        """Wait for every key at once: each round polls the keys still transitioning, so that
+        transitions started together are awaited together (one wait, however many keys).
+        """
+        current = list(resources)
+        started = time.monotonic()
+        deadline = started + self.target.transition_timeout
         delay = 0.02
-        current = resource
-        while current.get("transitioning") == "yes":
+        polled = False
+        while busy := [i for i, r in enumerate(current) if r.get("transitioning") == "yes"]:
             if time.monotonic() > deadline:
+                stuck = current[busy[0]]
                 raise ContractViolation(
                     "3.transitions",
-                    f"key {current.get('id')} is still in {current.get('state')!r} (transitioning "
-                    "'yes') after "
-                    f"{self.target.transition_timeout:g} s",
+                    f"key {stuck.get('id')} is still in {stuck.get('state')!r} (transitioning "
+                    f"'yes') after {self.target.transition_timeout:g} s",
                 )
             time.sleep(delay)
-            delay = min(delay * 2, 0.5)
-            reply = self.get(current["links"]["self"], credentials=credentials)
-            if reply.status == 404:
+            delay = min(delay * 2, 0.2)
+            polled = True
+            for i in busy:
+                reply = self.get(current[i]["links"]["self"], credentials=credentials)
+                if reply.status == 404:
+                    raise ContractViolation(
+                        "3.removed-hidden",
+                        f"key {current[i].get('id')} answers 404 while in "
+                        f"{current[i].get('state')!r}: a key stays readable (removed keys too)",
+                    )
+                current[i] = reply.expect("3.transitions", 200).body
+        if polled:
+            pace.record_wait(len(resources), time.monotonic() - started)
+        for item in current:
+            if item.get("transitioning") == "error":
                 raise ContractViolation(
-                    "3.removed-hidden",
-                    f"key {current.get('id')} answers 404 while in {current.get('state')!r}: "
-                    "a key stays readable (removed keys too)",
+                    "3.transitions",
+                    f"key {item.get('id')} ended its transition in error: "
+                    f"{item.get('transitioningMessage')!r}",
                 )
-            current = reply.expect("3.transitions", 200).body
-        if current.get("transitioning") == "error":
-            raise ContractViolation(
-                "3.transitions",
-                f"key {current.get('id')} ended its transition in error: "
-                f"{current.get('transitioningMessage')!r}",
-            )
         return current
 
     def action_url(self, resource: dict[str, Any], action: str, slash: bool = True) -> str:

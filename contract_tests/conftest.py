@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from rancher_contract.contract_tests import hooks
+from rancher_contract.contract_tests import hooks, pace, pool
 from rancher_contract.contract_tests.checks import STOCK_CHECK_RULES, RancherFailure
 from rancher_contract.contract_tests.client import Api, Janitor, Recorder, unique_prefix
 from rancher_contract.contract_tests.rules import RULES, ContractViolation, Rule
-from rancher_contract.contract_tests.target import Target, TargetError
+from rancher_contract.contract_tests.target import Target, TargetError, parse_max_rps
 from rancher_contract.paths import cache_dir
 
 RECORDER = pytest.StashKey[Recorder]()
@@ -37,7 +37,34 @@ def profile() -> dict[str, Any]:
     return PROFILES[os.environ.get("RANCHER_PROFILE", "quick").strip().lower() or "quick"]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--contract-stats",
+        metavar="PATH",
+        default=None,
+        help="write the run's figures (requests, transition waits in series) to PATH as JSON",
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = session.config.getoption("--contract-stats", None)
+    if path:
+        pace.write_stats(path)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The key pool prepares only the keys of the modules whose tests were selected."""
+    pool.select_modules(
+        {item.module.__name__ for item in items if isinstance(item, pytest.Function)}
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    try:
+        max_rps = parse_max_rps(os.environ.get("RANCHER_MAX_RPS", ""))
+    except TargetError as exc:
+        pytest.exit(f"contract suite: {exc}", returncode=2)
+    pace.install(max_rps)
     config.addinivalue_line("markers", "contract(rule_id, ...): the contract rules a test checks")
     # Hypothesis keeps its files under ./.hypothesis by default: the user's directory stays clean.
     set_hypothesis_home_dir(cache_dir() / "hypothesis-home")
@@ -91,6 +118,17 @@ def api(
     client = Api(target, recorder, http=http)
     client.janitor = janitor
     return client
+
+
+@pytest.fixture(scope="session")
+def key_pool(target: Target, http: httpx.Client, janitor: Janitor) -> pool.KeyPool:
+    """The keys the selected modules declared, brought to their states together (contract_tests/
+    pool.py)."""
+    api = Api(target, Recorder(), http=http)
+    api.janitor = janitor
+    keys = pool.KeyPool(api)
+    keys.prepare(pool.planned())
+    return keys
 
 
 @pytest.fixture

@@ -43,8 +43,9 @@ _TEXTS = {
     "2.resource-shape": "a resource carries id, type, links, actions, baseType and every field "
     "(null fields present), in their documented forms",
     "2.links-self": "links.self is the resource's own URL",
-    "2.secret-once": "secretValue is clear text (40 characters) only in the create (201) response, "
-    "null in every later one",
+    "2.secret-once": "secretValue is clear text (40 characters) only in the create (201) response; "
+    "null in every later GET, list, PUT and DELETE; an action response may carry the stored hash "
+    "but never the clear secret",
     "2.secret-hidden": "the secret can never be read back, not even through a filter",
     "2.writable-fields": "create and update store name and description and ignore unknown and "
     "read-only fields; {} creates a key",
@@ -61,8 +62,8 @@ _TEXTS = {
     "3.actions-map": "the actions map lists exactly the lifecycle actions valid in the state "
     "(active: deactivate; inactive: activate, remove; removed: purge; "
     "registering: activate, deactivate, remove; purged: none)",
-    "3.action-not-available": "an action not valid in the current state answers 422 "
-    "ActionNotAvailable with fieldName 'action' and changes nothing",
+    "3.action-not-available": "an action not valid in the current state (not in its actions map) "
+    "answers 422 ActionNotAvailable with fieldName 'action' and changes nothing",
     "3.invalid-action": "an unknown action name answers 422 InvalidAction with fieldName 'action'",
     "3.delete-active": "DELETE of an active key answers 405 Method not allowed and changes nothing",
     "3.delete-removes": "DELETE of a deactivated key answers 200 with the key in removing or "
@@ -79,7 +80,10 @@ _TEXTS = {
     "5.envelope": "a collection carries type, resourceType, links.self, createTypes, actions, "
     "data, "
     "sortLinks, pagination, sort, filters and createDefaults",
-    "5.filter": "every modifier of every filterable field selects exactly the matching keys",
+    "5.filter": "every modifier of every filterable field selects exactly the matching keys, "
+    "except kind, registryId and removeTime, whose conditions a server may ignore (Rancher "
+    "replaces any kind condition with kind=apiKey): there only kind=apiKey listing every key is "
+    "certain",
     "5.filter-and": "filters on different fields and repeated filters are AND-ed",
     "5.filter-ignored": "unknown parameters and unsupported modifiers are ignored",
     "5.sort": "sort=<field>&order=asc|desc orders by the field, id breaks ties; default id "

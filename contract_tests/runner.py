@@ -82,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
         "-k", dest="keyword", metavar="EXPR", help="run only the tests matching EXPR (pytest -k)"
     )
     parser.add_argument(
+        "--max-rps",
+        type=float,
+        metavar="N",
+        help="send at most N requests per second over the whole run (default: no cap; "
+        "$RANCHER_MAX_RPS)",
+    )
+    parser.add_argument(
         "--pytest-arg", action="append", default=[], metavar="ARG", help=argparse.SUPPRESS
     )
     return parser
@@ -279,6 +286,7 @@ def _run_suite(target: Target, args: argparse.Namespace, seed: int, out: IO[str]
         "RANCHER_TRANSITION_TIMEOUT": str(target.transition_timeout),
         "RANCHER_PROFILE": target.profile,
         "RANCHER_SEED": str(seed),
+        "RANCHER_MAX_RPS": "" if target.max_rps is None else str(target.max_rps),
     }
     if target.credentials:
         env["RANCHER_ACCESS_KEY"], env["RANCHER_SECRET_KEY"] = target.credentials
@@ -347,6 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 env["RANCHER_PROFILE"] = args.profile
             if args.transition_timeout is not None:
                 env["RANCHER_TRANSITION_TIMEOUT"] = str(args.transition_timeout)
+            if args.max_rps is not None:
+                env["RANCHER_MAX_RPS"] = str(args.max_rps)
             if not url:
                 if args.access_key or args.secret_key:
                     raise UsageError("--access-key/--secret-key need --url (or RANCHER_URL)")

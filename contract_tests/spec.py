@@ -15,12 +15,6 @@ from rancher_contract.paths import DEFAULT_SPEC
 
 __all__ = ["ActionRule", "Spec", "load_spec"]
 
-# The states whose lifecycle actions the contract (section 3) fixes exactly; the others are left
-# open.
-EXACT_ACTION_STATES = ("active", "inactive", "removed", "registering", "purged")
-# Actions a server MAY list besides the lifecycle ones (contract section 3).
-OPTIONAL_ACTIONS = frozenset({"update", "create"})
-
 
 @dataclass(frozen=True)
 class ActionRule:
@@ -44,16 +38,61 @@ class Spec:
     schema_actions: tuple[str, ...]
     collection_methods: tuple[str, ...]
     resource_methods: tuple[str, ...]
+    create_through: str = "registering"
+    create_done: str = "active"
 
     @property
     def lifecycle_actions(self) -> frozenset[str]:
         return frozenset(self.actions)
 
+    @property
+    def optional_actions(self) -> frozenset[str]:
+        """Actions a server MAY list besides the lifecycle ones: the Rancher schema's other actions
+        (`update`, `create`; contract section 3).
+        """
+        return frozenset(self.schema_actions) - self.lifecycle_actions
+
+    def paths(self) -> dict[str, tuple[str, ...]]:
+        """Every settled state a client can bring a key to, with the shortest list of actions that
+        leads there from a created key (breadth first over the lifecycle's actions, in spec order).
+        """
+        found: dict[str, tuple[str, ...]] = {self.create_done: ()}
+        frontier = [self.create_done]
+        while frontier:
+            following = []
+            for state in frontier:
+                for action in self.actions.values():
+                    if state in action.start and action.done not in found:
+                        found[action.done] = (*found[state], action.name)
+                        following.append(action.done)
+            frontier = following
+        return found
+
+    @property
+    def exact_action_states(self) -> frozenset[str]:
+        """The states whose lifecycle actions the contract fixes exactly (section 3): the settled
+        states a client can reach, and the state a create answers with. Elsewhere (the other
+        transitioning states) the map is the server's, and only its consistency is checked.
+        """
+        return frozenset(self.paths()) | {self.create_through}
+
     def expected_actions(self, state: str) -> frozenset[str] | None:
         """The exact lifecycle actions of a state, or None where the contract leaves them open."""
-        if state not in EXACT_ACTION_STATES:
+        if state not in self.exact_action_states:
             return None
         return self.actions_by_state.get(state, frozenset())
+
+    def reachable_states(self) -> tuple[str, ...]:
+        """Every state a key can be seen in through the API, in the spec's order: the create's
+        states, the settled states of `paths()`, and the transitioning state of each action that can
+        start in one of them (observable only on a server whose transitions take time).
+        """
+        settled = self.paths()
+        seen = {self.create_through, self.create_done, *settled}
+        for action in self.actions.values():
+            if action.start & (set(settled) | {self.create_through}):
+                seen.add(action.through)
+        return tuple(state for state in self.states if state in seen)
 
     def max_length(self, field: str) -> int | None:
         prop = self.properties[field]
@@ -94,4 +133,6 @@ def load_spec(path: Path = DEFAULT_SPEC) -> Spec:
         schema_actions=tuple(resource["schemaActions"]),
         collection_methods=tuple(resource["collectionMethods"]),
         resource_methods=tuple(resource["resourceMethods"]),
+        create_through=str(lifecycle["create"]["through"]),
+        create_done=str(lifecycle["create"]["to"]),
     )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["ENV_VARS", "Target", "TargetError"]
+__all__ = ["ENV_VARS", "Target", "TargetError", "parse_max_rps"]
 
 ENV_VARS = {
     "RANCHER_URL": "the API base, ending in /v1 (e.g. http://127.0.0.1:8080/v1)",
@@ -17,6 +17,7 @@ ENV_VARS = {
     "RANCHER_TRANSITION_TIMEOUT": "seconds to wait for a transition to finish (default 30)",
     "RANCHER_PROFILE": "'quick' or 'full' (default quick)",
     "RANCHER_SEED": "seed of hypothesis and schemathesis (default: random)",
+    "RANCHER_MAX_RPS": "the most requests per second the whole run sends (default: no cap)",
 }
 
 
@@ -33,6 +34,7 @@ class Target:
     transition_timeout: float = 30.0
     profile: str = "quick"
     seed: int | None = None
+    max_rps: float | None = None  # None: no cap on the request rate
 
     @property
     def origin(self) -> str:
@@ -83,4 +85,19 @@ class Target:
             seed = int(seed_text) if seed_text else None
         except ValueError:
             raise TargetError(f"RANCHER_SEED must be an integer, got {seed_text!r}") from None
-        return cls(url, access, secret, auth, timeout, profile, seed)
+        max_rps = parse_max_rps(env.get("RANCHER_MAX_RPS", ""))
+        return cls(url, access, secret, auth, timeout, profile, seed, max_rps)
+
+
+def parse_max_rps(text: str) -> float | None:
+    """RANCHER_MAX_RPS: empty means no cap; otherwise a positive number of requests per second."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise TargetError(f"RANCHER_MAX_RPS must be a number, got {text!r}") from None
+    if not (value > 0 and value != float("inf")):
+        raise TargetError(f"RANCHER_MAX_RPS must be a positive number, got {text!r}")
+    return value

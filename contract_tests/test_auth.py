@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from rancher_contract.contract_tests.client import Api, Credentials
+from rancher_contract.contract_tests.client import Api, Credentials, unique_prefix
+from rancher_contract.contract_tests.pool import KeyPool, Need, declare
 from rancher_contract.contract_tests.rules import ContractViolation
+from rancher_contract.contract_tests.spec import load_spec
 
 pytestmark = pytest.mark.usefixtures("auth_on")
+PREFIX = unique_prefix()
+NEEDS = {
+    "auth:active": Need("active", {"name": f"{PREFIX}auth"}),
+    "auth:inactive": Need("inactive", {"name": f"{PREFIX}auth-off"}),
+    "auth:reactivated": Need("active", {"name": f"{PREFIX}auth-again"}, ("deactivate", "activate")),
+    "auth:removed": Need("removed", {"name": f"{PREFIX}auth-gone"}),
+    "auth:secret": Need("active", {"name": f"{PREFIX}secret"}),
+}
+declare(__name__, NEEDS)
 
 
 def _urls(api: Api) -> list[str]:
@@ -44,10 +53,6 @@ def test_wrong_credentials_are_401(api: Api) -> None:
     ).expect_error("4.challenge", 401, "Unauthorized")
 
 
-def _creds(created: dict[str, Any]) -> Credentials:
-    return Credentials(created["publicValue"], created["secretValue"])
-
-
 def _works(api: Api, creds: Credentials) -> bool:
     reply = api.get(api.collection, credentials=creds, params={"limit": "1"})
     reply.expect("4.active-only", 200, 401)
@@ -55,47 +60,40 @@ def _works(api: Api, creds: Credentials) -> bool:
 
 
 @pytest.mark.contract("4.active-only")
-def test_key_authenticates_only_while_active(api: Api, prefix: str) -> None:
-    """§4: a created key works with its secret; deactivated or removed it answers 401; activated it
-    works.
+def test_key_authenticates_only_while_active(api: Api, key_pool: KeyPool) -> None:
+    """§4: a created key works with its secret; deactivated or removed it answers 401; activated
+    again it works.
     """
-    created = api.create({"name": f"{prefix}auth"}).expect("1.success-status", 201).body
-    creds = _creds(created)
-    key = api.wait(created)
-    if not _works(api, creds):
-        raise ContractViolation(
-            "4.active-only", f"the active key {key['id']} does not authenticate"
-        )
-    api.post(api.action_url(key, "deactivate")).expect("3.action-result", 202)
-    key = api.wait(api.get(key["links"]["self"]).body)
-    if _works(api, creds):
-        raise ContractViolation(
-            "4.active-only", f"the deactivated key {key['id']} ({key['state']}) still authenticates"
-        )
-    api.post(api.action_url(key, "activate")).expect("3.action-result", 202)
-    key = api.wait(api.get(key["links"]["self"]).body)
-    if not _works(api, creds):
-        raise ContractViolation(
-            "4.active-only", f"the re-activated key {key['id']} does not authenticate"
-        )
-    api.post(api.action_url(key, "deactivate")).expect("3.action-result", 202)
-    key = api.wait(api.get(key["links"]["self"]).body)
-    api.delete(key["links"]["self"]).expect("3.delete-removes", 200)
-    key = api.wait(api.get(key["links"]["self"]).body)
-    if _works(api, creds):
-        raise ContractViolation("4.active-only", f"the removed key {key['id']} still authenticates")
+    for tag, works in (
+        ("auth:active", True),
+        ("auth:inactive", False),
+        ("auth:reactivated", True),
+        ("auth:removed", False),
+    ):
+        pool_key = key_pool.take(tag)
+        if _works(api, pool_key.credentials) != works:
+            state = pool_key.key["state"]
+            raise ContractViolation(
+                "4.active-only",
+                f"the {state} key {pool_key.key['id']} (created, then "
+                f"{', '.join(key_pool_path(tag)) or 'nothing else'}) "
+                + ("does not authenticate" if works else "still authenticates"),
+            )
+
+
+def key_pool_path(tag: str) -> tuple[str, ...]:
+    need = NEEDS[tag]
+    return need.path if need.path is not None else load_spec().paths()[need.state]
 
 
 @pytest.mark.contract("2.secret-hidden")
-def test_secret_cannot_be_read_back(api: Api, prefix: str) -> None:
+def test_secret_cannot_be_read_back(api: Api, key_pool: KeyPool) -> None:
     """§2: the secret is never readable again: null in GET/list/PUT, and no filter on it finds the
     key.
     """
-    created = api.create({"name": f"{prefix}secret"}).expect("1.success-status", 201).body
-    secret = created["secretValue"]
-    key = api.wait(
-        created
-    )  # every later response is checked for secretValue null (rule 2.secret-once)
+    pool_key = key_pool.take("auth:secret")
+    secret, key, prefix = pool_key.secret, pool_key.key, PREFIX
+    # every later response is checked for secretValue null (rule 2.secret-once)
     api.put(key["links"]["self"], json={"description": "x"}).expect("3.put-keeps-state", 200)
     for params in (
         {"secretValue": secret},

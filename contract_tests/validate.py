@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from rancher_contract.contract_tests.rules import ContractViolation
-from rancher_contract.contract_tests.spec import OPTIONAL_ACTIONS, load_spec
+from rancher_contract.contract_tests.spec import load_spec
 
 __all__ = [
     "ALL_PARTS",
@@ -338,6 +338,11 @@ def check_resource(
             )
 
 
+# The clear secrets of the keys this process saw created (id -> secret), so that an action
+# response can be told apart: it MAY carry the stored hash (contract section 8), never the secret.
+CLEAR_SECRETS: dict[str, str] = {}
+
+
 def check_secret(exchange: Exchange, obj: dict[str, Any], *, created: bool) -> None:
     secret = obj.get("secretValue")
     if created and not (isinstance(secret, str) and len(secret) == 40):
@@ -346,12 +351,29 @@ def check_secret(exchange: Exchange, obj: dict[str, Any], *, created: bool) -> N
             exchange,
             f"the create response has secretValue {secret!r}, not the 40-character secret",
         )
-    if not created and secret is not None:
-        raise _fail(
-            "2.secret-once",
-            exchange,
-            f"secretValue is readable again in {exchange.method} ({secret!r})",
-        )
+    if created:
+        CLEAR_SECRETS[str(obj.get("id"))] = str(secret)
+        return
+    if secret is None:
+        return
+    if exchange.method == "POST" and operation_of(exchange) == "action":
+        # Rancher blanks the secret on non-POST requests only: an action response may show the
+        # stored (salted, hashed) value, which is never the clear secret.
+        if secret == CLEAR_SECRETS.get(str(obj.get("id"))):
+            raise _fail(
+                "2.secret-once",
+                exchange,
+                f"the {exchange.method} action response shows the clear secret of key "
+                f"{obj.get('id')} again",
+            )
+        if not isinstance(secret, str):
+            raise _fail("2.secret-once", exchange, f"secretValue is {secret!r}")
+        return
+    raise _fail(
+        "2.secret-once",
+        exchange,
+        f"secretValue is readable again in {exchange.method} ({secret!r})",
+    )
 
 
 def check_actions(exchange: Exchange, obj: dict[str, Any]) -> None:
@@ -360,7 +382,7 @@ def check_actions(exchange: Exchange, obj: dict[str, Any]) -> None:
     lifecycle = frozenset(actions) & spec.lifecycle_actions
     expected = spec.expected_actions(state)
     if expected is not None and lifecycle != expected:
-        extra = sorted(set(actions) - spec.lifecycle_actions - OPTIONAL_ACTIONS)
+        extra = sorted(set(actions) - spec.lifecycle_actions - spec.optional_actions)
         raise _fail(
             "3.actions-map",
             exchange,

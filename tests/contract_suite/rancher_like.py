@@ -4,7 +4,9 @@ It takes Rancher's side of every latitude of contract section 8 where the refere
 the other: asynchronous transitions, lowercase links (`/v1/apikeys/1c5`), the extra actions
 `update`/`create`, case-insensitive text filters, numbers coerced to text, query parameters merged
 into write bodies, `_method` overriding the method, no `Allow` header on 405, extra fields and
-links. The contract suite must pass it too: a false alarm here is a false alarm on a real Rancher.
+links, any `kind` condition replaced by kind=apiKey (so `kind_ne=apiKey` lists every key), and the
+stored secret hash in `secretValue` of action responses. The contract suite must pass it too: a
+false alarm here is a false alarm on a real Rancher.
 
 Run: python tests/contract_suite/rancher_like.py --port 8080 --access-key AK --secret-key SK
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import re
 import secrets
@@ -86,7 +89,9 @@ class Key:
         self.name = name
         self.description = description
         self.public = public
-        self.secret_hash = secrets.token_hex(4) + ":" + secret  # "hashed": never rendered
+        salt = secrets.token_hex(8)
+        # stored salted and hashed, as Rancher does; shown (hashed) in action responses only
+        self.secret_hash = f"{salt}:{hashlib.sha256((salt + secret).encode()).hexdigest()}"
         self.uuid = str(uuid.uuid4())
         self.created_ts = int(now * 1000)
         self.removed_ts: int | None = None
@@ -117,7 +122,7 @@ class Key:
             "description": self.description,
             "kind": "apiKey",
             "publicValue": self.public,
-            "secretValue": None,  # the hash never matches a filter value the client knows
+            "secretValue": self.secret_hash,  # the stored hash: no clear secret ever matches it
             "uuid": self.uuid,
             "accountId": "1a5",
             "registryId": None,
@@ -322,7 +327,9 @@ class App:
         with self.store.lock:
             for key in self.store.keys.values():
                 key.settle()
-                if key.public == user and key.secret_hash.split(":", 1)[1] == password:
+                salt = key.secret_hash.split(":", 1)[0]
+                digest = hashlib.sha256((salt + password).encode()).hexdigest()
+                if key.public == user and key.secret_hash == f"{salt}:{digest}":
                     return key.state == "active"
         return False
 
@@ -409,7 +416,11 @@ class App:
             field, _, modifier = name.rpartition("_") if "_" in name else (name, "", "eq")
             if field not in FILTERS:
                 field, modifier = name, "eq"
-            if field in FILTERS and modifier in MODIFIERS[FILTERS[field]]:
+            if field == "kind":
+                # Rancher's resource manager puts kind=apiKey into the criteria, over the client's
+                # condition (apiKey is a view of the credential table): any kind filter lists all
+                conditions["kind"] = [{"modifier": "eq", "value": "apiKey"}]
+            elif field in FILTERS and modifier in MODIFIERS[FILTERS[field]]:
                 conditions.setdefault(field, []).append({"modifier": modifier, "value": value})
         query = dict(params)
         sort = query.get("sort") if query.get("sort") in FILTERS else None
@@ -523,7 +534,9 @@ class App:
             if action not in ACTIONS or action not in self.render(request, key)["actions"]:
                 return self.error(request, 422, "ActionNotAvailable", "action")
             key.start(action)
-            return self.send(request, 202, self.render(request, key))
+            # Rancher's output filter blanks the secret on non-POST requests only: an action
+            # response carries the stored hash (never the clear secret)
+            return self.send(request, 202, self.render(request, key, key.secret_hash))
 
 
 def schema_document(base: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import pytest
 
 from rancher_contract.contract_tests.hooks import _absent
 from rancher_contract.contract_tests.rules import ContractViolation
+from rancher_contract.contract_tests.spec import load_spec
 from rancher_contract.contract_tests.validate import Exchange, origin_of, validate_exchange
 
 BASE = "http://rancher:8080/v1"
@@ -75,6 +76,39 @@ def test_a_created_key_shows_its_secret_once() -> None:
     validate_exchange(_exchange(created, method="POST", url=f"{BASE}/apiKeys", status=201), BASE)
     with pytest.raises(ContractViolation, match=r"2\.secret-once"):
         validate_exchange(_exchange(created, method="GET"), BASE)
+
+
+def test_an_action_response_may_carry_the_stored_hash_never_the_secret() -> None:
+    """§8: an action (a POST) may show the stored hash in secretValue; the clear secret never."""
+    secret = "k" * 40
+    created = {**RESOURCE, "id": "1c77", "secretValue": secret}
+    created["links"] = {"self": f"{BASE}/apikeys/1c77"}
+    created["actions"] = {"deactivate": f"{BASE}/apikeys/1c77/?action=deactivate"}
+    validate_exchange(_exchange(created, method="POST", url=f"{BASE}/apiKeys", status=201), BASE)
+    acted = {**created, "state": "inactive", "actions": {}, "secretValue": "ab12:" + "f" * 64}
+    acted["actions"] = {a: f"{BASE}/apikeys/1c77/?action={a}" for a in ("activate", "remove")}
+    action_url = f"{BASE}/apikeys/1c77/?action=deactivate"
+    validate_exchange(_exchange(acted, method="POST", url=action_url, status=202), BASE)
+    with pytest.raises(ContractViolation, match=r"2\.secret-once"):
+        validate_exchange(
+            _exchange({**acted, "secretValue": secret}, method="POST", url=action_url, status=202),
+            BASE,
+        )
+    for method, status in (("GET", 200), ("PUT", 200), ("DELETE", 200)):
+        with pytest.raises(ContractViolation, match=r"2\.secret-once"):
+            validate_exchange(
+                _exchange(acted, method=method, url=f"{BASE}/apikeys/1c77", status=status), BASE
+            )
+
+
+def test_exact_action_states_come_from_the_spec() -> None:
+    """§3: the states whose actions map is fixed are derived from x-rancher-lifecycle: the settled
+    states a client reaches and the create's state (the contract's list of five).
+    """
+    spec = load_spec()
+    assert spec.exact_action_states == {"active", "inactive", "removed", "registering", "purged"}
+    assert spec.expected_actions("deactivating") is None
+    assert spec.optional_actions == {"update", "create"}
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,9 @@ CORRECT: dict[str, Callable[[], SuiteRun]] = {
 
 
 def _fault_run(name: str) -> Callable[[], SuiteRun]:
-    return lambda: run_against_reference([name], FAULT_ARGS)
+    # a fault in a transitioning state shows only on a server whose transitions take time
+    delay = FAULTS[name].transition_delay
+    return lambda: run_against_reference([name], FAULT_ARGS, transition_delay=delay)
 
 
 @pytest.fixture(scope="module")
