@@ -280,6 +280,7 @@ REGISTRY_CREDENTIAL_SPEC = ResourceSpec(
             required=True,
             create=True,
             max_length=255,
+            create_required=True,
         ),
         FieldSpec(
             wire_name="email",
@@ -290,6 +291,7 @@ REGISTRY_CREDENTIAL_SPEC = ResourceSpec(
             create=True,
             update=True,
             min_length=1,
+            create_required=True,
         ),
         FieldSpec(
             wire_name="publicValue",

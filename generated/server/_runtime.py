@@ -283,6 +283,7 @@ class FieldSpec:
     max_length: int | None = None
     min_length: int | None = None
     options: tuple[str, ...] | None = None
+    create_required: bool = False  # a create without it is 422 MissingRequired
 
 
 @dataclass(frozen=True)
@@ -379,6 +380,10 @@ def parse_body(
         if writable and field.wire_name in body:
             values[field.attr] = _coerce(field, body[field.wire_name])
             sent.add(field.wire_name)
+    if operation == "create":
+        for field in spec.fields:  # in the spec's order: Rancher names the first one missing
+            if field.create_required and field.wire_name not in sent:
+                raise ValidationError("MissingRequired", field.wire_name)
     return values, frozenset(sent)
 
 
