@@ -97,3 +97,34 @@ def test_openapi_errors_are_findings_too(
 def test_default_path_is_the_committed_spec(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([]) == 0
     assert "apikey.openapi.yaml: ok" in capsys.readouterr().out
+
+
+def test_a_folder_is_linted_file_by_file(tmp_path: Path) -> None:
+    from rancher_contract.paths import SPEC_DIR
+
+    result = _run(str(SPEC_DIR))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    names = sorted(p.name for p in SPEC_DIR.glob("*.openapi.yaml"))
+    assert len(lines) == len(names) >= 2  # one summary line per file, no finding
+    assert all(f"{name}: ok: 0 error(s)" in line for name, line in zip(names, lines, strict=True))
+
+
+def test_a_resource_type_declared_twice_in_a_set_is_an_error(tmp_path: Path) -> None:
+    from rancher_contract.paths import DEFAULT_SPEC
+
+    for name in ("a.openapi.yaml", "b.openapi.yaml"):
+        (tmp_path / name).write_bytes(DEFAULT_SPEC.read_bytes())
+    result = _run(str(tmp_path))
+    assert result.returncode == 1
+    assert (
+        "spec-set  /components/schemas/ApiKey  the resource type 'apiKey' is already declared"
+        in (result.stdout)
+    )
+    assert result.stdout.count(": ok: ") == 1 and ": failed: 1 error(s)" in result.stdout
+
+
+def test_a_folder_without_specs_exits_2(tmp_path: Path) -> None:
+    result = _run(str(tmp_path))
+    assert result.returncode == 2
+    assert "no *.openapi.yaml file" in result.stderr
