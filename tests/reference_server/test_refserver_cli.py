@@ -67,6 +67,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         (["--port", "http"], "--port"),
         (["--transition-delay", "-1"], "--transition-delay"),
         (["--transition-delay", "nan"], "--transition-delay"),
+        (["--read-timeout", "0"], "--read-timeout"),
+        (["--write-timeout", "nan"], "--write-timeout"),
         (["--access-key", "0123456789ABCDEF0123"], "--secret-key"),
         (["--access-key", "short", "--secret-key", "x" * 40], "--access-key"),
         (["--access-key", "0123456789ABCDEF0123", "--secret-key", "short"], "--secret-key"),
