@@ -11,6 +11,13 @@ from rancher_contract.generator.render import docstring, py_literal
 PAGE = (GENERATED / "docs" / "apiKey.md").read_text(encoding="utf-8")
 
 
+def test_required_create_fields_say_yes() -> None:
+    page = (GENERATED / "docs" / "registryCredential.md").read_text(encoding="utf-8")
+    assert "\nemail | string | Yes | Yes | - | " in page
+    assert "\nregistryId | [registry](" in page and " | Yes | - | - | " in page
+    assert "\npublicValue | string | Optional | Yes | - | " in page
+
+
 def test_docs_page_has_front_matter_fields_operations_and_actions() -> None:
     assert PAGE.startswith("---\ntitle: Rancher API - apiKey\n")
     assert "Field | Type | Create | Update | Default | Notes" in PAGE
