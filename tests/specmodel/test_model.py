@@ -163,3 +163,36 @@ def test_the_public_names() -> None:
 )
 def test_rancher_types(text: object, valid: bool) -> None:
     assert specmodel.is_rancher_type(text, frozenset({"apiKey"})) is valid
+
+
+def test_the_registry_credential_resource() -> None:
+    model = load_model(SPEC_DIR)
+    rc = model.resource("registrycredentials")
+    assert rc is not None and rc.source == "spec/registrycredential.openapi.yaml"
+    assert [f.name for f in rc.required_fields] == ["registryId", "email"]
+    registry_id, email = rc.field("registryId"), rc.field("email")
+    assert registry_id is not None and email is not None
+    assert registry_id.create and not registry_id.update and not registry_id.nullable
+    assert registry_id.rancher_type == "reference[registry]"
+    assert (email.min_length, email.declared_min_length, email.max_length) == (1, 1, None)
+    secret = rc.field("secretValue")
+    assert secret is not None and secret.create and secret.update and secret.read_on_create_only
+    assert rc.methods_for(None) == (("GET", "POST"), ("GET", "PUT", "DELETE"))
+    assert rc.methods_for("user") == (("GET",), ("GET",))
+    assert [link.name for link in rc.links] == ["account", "registry"]
+    registry_filter = rc.filter("registryId")
+    assert registry_filter is not None and not registry_filter.hidden
+    assert rc.filter("email") is None
+    assert rc.lifecycle is not None and rc.lifecycle.authenticates_in == ()
+    api_key = model.resource("apiKey")
+    assert api_key is not None and api_key.lifecycle is not None
+    assert rc.lifecycle.actions_by_state == api_key.lifecycle.actions_by_state
+
+
+def test_a_set_unites_the_error_catalogs() -> None:
+    alone = load_model(DEFAULT_SPEC).errors
+    united = load_model(SPEC_DIR).errors
+    assert alone.status_of("InvalidReference") is None
+    assert united.status_of("InvalidReference") == 422
+    assert set(alone.codes) <= set(united.codes)
+    assert united.reasons == alone.reasons
