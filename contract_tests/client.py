@@ -8,10 +8,14 @@ data would.
 
 from __future__ import annotations
 
+import contextlib
 import json as jsonlib
+import signal
+import sys
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,14 +31,30 @@ from rancher_contract.contract_tests.validate import (
     validate_exchange,
 )
 
-__all__ = ["Api", "Credentials", "Janitor", "Recorder", "Reply", "unique_prefix"]
+__all__ = [
+    "NAME_PREFIX",
+    "Api",
+    "Credentials",
+    "Janitor",
+    "Recorder",
+    "Reply",
+    "labelled",
+    "remove_keys",
+    "unique_prefix",
+]
 
 BOOTSTRAP_CURL = '-u "$RANCHER_ACCESS_KEY:$RANCHER_SECRET_KEY"'
 
 
+# Every key a run creates carries this name prefix, so that an operator can tell them apart on a
+# live server; the run removes them at its end (also when it fails or is interrupted).
+NAME_PREFIX = "rc-contract-"
+JSON = "application/json"
+
+
 def unique_prefix() -> str:
     """A name prefix no other run uses: tests only look at keys under their own prefix."""
-    return f"ct{uuid.uuid4().hex[:10]}-"
+    return f"{NAME_PREFIX}{uuid.uuid4().hex[:10]}-"
 
 
 @dataclass(frozen=True)
@@ -289,7 +309,8 @@ class Api:
 
 
 class Janitor:
-    """Keys the suite created; `clean()` deactivates and deletes them at the end of the run."""
+    """Keys the suite created; `clean()` deactivates, labels and deletes them at the end of the
+    run."""
 
     def __init__(self) -> None:
         self.selves: dict[str, str] = {}
@@ -304,33 +325,113 @@ class Janitor:
             self.selves[str(resource.get("id"))] = links["self"]
 
     def clean(self, api: Api) -> None:
-        """Deactivate every key still active, then delete them all (one wait for all)."""
-        pending = []
-        for url in list(self.selves.values()):
+        """Remove every key this janitor remembers (see `remove_keys`)."""
+        selves, self.selves = dict(self.selves), {}
+        remove_keys(api.http, selves, api.target.credentials, api.target.transition_timeout)
+
+
+def labelled(name: object, key_id: str = "") -> str:
+    """`name` with the run's prefix: the first characters replaced (the length stays, so that a
+    valid name stays valid and an over-long one stays over-long), or the prefix and the key's id for
+    a name that is not a string."""
+    if isinstance(name, str):
+        if name.startswith(NAME_PREFIX):
+            return name
+        if len(name) >= len(NAME_PREFIX):
+            return NAME_PREFIX + name[len(NAME_PREFIX) :]
+        return NAME_PREFIX + name
+    return f"{NAME_PREFIX}{key_id}"
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """A second Ctrl-C while the keys are being removed would leave them behind: it only says so."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def note(signum: int, frame: object) -> None:
+        print("rancher-contract: removing the keys this run created, a moment ...", file=sys.stderr)
+
+    try:
+        previous = signal.signal(signal.SIGINT, note)
+    except ValueError:  # not the main interpreter
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def remove_keys(
+    http: httpx.Client,
+    selves: Mapping[str, str],
+    credentials: tuple[str, str] | None,
+    transition_timeout: float = 30.0,
+    headers: Mapping[str, str] | None = None,
+) -> int:
+    """Remove the keys a run created (id -> links.self): each one that is still active is
+    deactivated, each one whose name lacks the run's prefix gets it (the suite also creates keys
+    without a name or with a coerced one), then all are deleted once their transitions are done.
+    Errors are skipped: cleaning up never fails a run. Returns how many keys were deleted.
+    """
+    if not selves:
+        return 0
+    removed = 0
+    with _sigint_deferred():
+        auth = credentials
+        extra = dict(headers or {})
+
+        def call(method: str, url: str, body: Any = None) -> httpx.Response | None:
             try:
-                current = api.get(url, validate=False)
-                if current.status != 200 or not isinstance(current.json, dict):
-                    continue
-                if current.json.get("state") in {"removed", "removing", "purging", "purged"}:
-                    continue
-                deactivate = (current.json.get("actions") or {}).get("deactivate")
-                if isinstance(deactivate, str):
-                    api.post(deactivate, validate=False)
-                pending.append(url)
+                return http.request(
+                    method,
+                    url,
+                    auth=auth,
+                    headers=extra if body is None else {**extra, "Content-Type": JSON},
+                    content=None if body is None else jsonlib.dumps(body),
+                    timeout=10.0,
+                )
             except httpx.HTTPError:
+                return None
+
+        pending: list[str] = []
+        for key_id, url in selves.items():
+            current = call("GET", url)
+            if current is None or current.status_code != 200:
                 continue
-        deadline = time.monotonic() + min(api.target.transition_timeout, 10)
+            try:
+                body = current.json()
+            except ValueError:
+                continue
+            if not isinstance(body, dict):
+                continue
+            name = body.get("name")
+            if not (isinstance(name, str) and name.startswith(NAME_PREFIX)):
+                call("PUT", url, {"name": labelled(name, key_id)[:255]})
+            if body.get("state") in {"removed", "removing", "purging", "purged"}:
+                continue
+            deactivate = (body.get("actions") or {}).get("deactivate")
+            if isinstance(deactivate, str) and same_origin(deactivate, url):
+                call("POST", deactivate)
+            pending.append(url)
+        deadline = time.monotonic() + min(transition_timeout, 10)
         for url in pending:
-            try:
-                while time.monotonic() < deadline:
-                    current = api.get(url, validate=False)
-                    if (
-                        not isinstance(current.json, dict)
-                        or current.json.get("transitioning") != "yes"
-                    ):
+            while time.monotonic() < deadline:
+                current = call("GET", url)
+                try:
+                    if current is None or current.json().get("transitioning") != "yes":
                         break
-                    time.sleep(0.05)
-                api.delete(url, validate=False)
-            except httpx.HTTPError:
-                continue
-        self.selves.clear()
+                except (ValueError, AttributeError):
+                    break
+                time.sleep(0.05)
+            deleted = call("DELETE", url)
+            if deleted is not None and deleted.status_code == 200:
+                removed += 1
+    return removed
+
+
+def same_origin(url: str, other: str) -> bool:
+    """Whether two URLs share scheme, host and port (credentials go nowhere else)."""
+    return origin_of(url) == origin_of(other)

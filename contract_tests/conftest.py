@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
+from schemathesis.core.failures import Failure as SchemathesisFailure
 
 from rancher_contract.contract_tests import hooks, pace, pool
 from rancher_contract.contract_tests.checks import STOCK_CHECK_RULES, RancherFailure
@@ -99,13 +100,16 @@ def http() -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def janitor(target: Target, http: httpx.Client) -> Iterator[Janitor]:
+    """Removes every key the session created (the suite's and schemathesis's) when it ends, also
+    when it fails or is interrupted. Autouse: set up before the first test, whichever it is."""
     janitor = Janitor()
-    yield janitor
-    for key_id in sorted(hooks.CREATED_IDS):  # the keys schemathesis created
-        janitor.selves.setdefault(key_id, f"{target.url}/apiKeys/{key_id}")
-    janitor.clean(Api(target, http=http))
+    try:
+        yield janitor
+    finally:
+        janitor.clean(Api(target, http=http))
+        hooks.clean_up_created(target.transition_timeout)
 
 
 @pytest.fixture
@@ -153,6 +157,16 @@ def _rules_of(exc: BaseException) -> list[Rule]:
     return [RULES[STOCK_CHECK_RULES[name]] for name in checks if name in STOCK_CHECK_RULES]
 
 
+def is_violation(exc: BaseException) -> bool:
+    """A contract rule broke: a ContractViolation, a failed schemathesis check (stock or Rancher),
+    or a group (hypothesis, schemathesis) holding one. Anything else is an error of the suite."""
+    if isinstance(exc, ContractViolation | SchemathesisFailure):
+        return True
+    if isinstance(exc, BaseExceptionGroup):
+        return any(is_violation(sub) for sub in exc.exceptions)
+    return bool(_rules_of(exc))
+
+
 def rules_of(item: pytest.Item, exc: BaseException | None) -> list[Rule]:
     found = _rules_of(exc) if exc is not None else []
     if not found:
@@ -185,8 +199,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not report.failed:
         return
     exc = call.excinfo.value if call.excinfo is not None else None
-    for found in rules_of(item, exc):
-        report.user_properties.append(("contract_rule", str(found)))
+    if exc is not None and is_violation(exc):
+        # only a broken rule fails the target (exit 1); any other exception is an error of the
+        # suite (exit 3), and names no rule
+        report.user_properties.append(("violation", "1"))
+        for found in rules_of(item, exc):
+            report.user_properties.append(("contract_rule", str(found)))
     if exc is not None:
         report.user_properties.append(("failure", describe(exc)))
     recorder = item.stash.get(RECORDER, None)

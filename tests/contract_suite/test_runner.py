@@ -89,7 +89,7 @@ def _scrub(text: str) -> str:
     text = re.sub(r"--seed \d+", "--seed N", text)
     text = re.sub(r"\d+\.\d+ s\b", "T s", text)
     text = re.sub(r"\b1c\d+\b", "1cN", text)
-    text = re.sub(r"ct[0-9a-f]{10}-", "ctPREFIX-", text)
+    text = re.sub(r"rc-contract-[0-9a-f]{10}-", "rc-contract-PREFIX-", text)
     text = re.sub(r'"(id|uuid)": ?"[0-9a-f-]{36}"', r'"\1": "UUID"', text)
     text = re.sub(r"[0-9A-F]{20}", "ACCESSKEY", text)
     text = re.sub(r"[0-9A-Za-z]{40}", "SECRET", text)
