@@ -16,6 +16,7 @@ from rancher_contract.specmodel import (
     MISSING,
     SpecModel,
     build_model,
+    follow_refs,
     join,
     lookup,
     split,
@@ -136,17 +137,8 @@ class SpecView:
 
     def resolve(self, node: Node) -> Node | None:
         """`node` with any chain of `$ref`s followed; None when a reference is broken or cyclic."""
-        seen: set[str] = set()
-        while isinstance(node.value, dict) and isinstance(node.value.get("$ref"), str):
-            ref = node.value["$ref"]
-            if ref in seen:
-                return None
-            seen.add(ref)
-            target = self.target_of(ref)
-            if target is None:
-                return None
-            node = target
-        return node
+        value, pointer = follow_refs(self.document, node.value, node.pointer)
+        return None if value is MISSING else Node(value, pointer)
 
     def resolved(self, node: Node) -> Node:
         """Like resolve(), but a broken reference gives an empty node (the ref rule reports it)."""
