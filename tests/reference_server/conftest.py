@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from refserver_support import FakeClock
 
 from rancher_contract.reference_server.backend import SqliteApiKeyBackend
 from rancher_contract.reference_server.testing import RunningServer, running_server
-
-
-class FakeClock:
-    """Epoch seconds that only move when a test says so."""
-
-    def __init__(self, start: float = 1_484_906_400.25) -> None:  # 2017-01-20T10:00:00.25Z
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -67,8 +54,3 @@ def server() -> Iterator[RunningServer]:
 def http(server: RunningServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url, auth=server.auth, timeout=30) as client:
         yield client
-
-
-def unique(prefix: str = "t") -> str:
-    """A name no other test uses, so tests do not depend on an empty server."""
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"

@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import FakeClock
+from refserver_support import FakeClock
 
 from rancher_contract.generated.server import (
     ActionNotAvailableError,

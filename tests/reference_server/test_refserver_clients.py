@@ -18,7 +18,7 @@ import cattle
 import gdapi
 import httpx
 import pytest
-from conftest import unique
+from refserver_support import unique
 
 from rancher_contract.reference_server.testing import RunningServer, running_server
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import unique
+from refserver_support import unique
 
 from rancher_contract.generated.server import CollectionQuery, Filter
 from rancher_contract.reference_server.app import build_server

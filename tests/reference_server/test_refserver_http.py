@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 import httpx
-from conftest import unique
+from refserver_support import unique
 
 from rancher_contract.reference_server.testing import RunningServer, running_server
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import unique
+from refserver_support import unique
 
 from rancher_contract.generated.server import API_KEY_LIFECYCLE
 from rancher_contract.paths import DEFAULT_SPEC
