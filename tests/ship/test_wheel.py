@@ -44,9 +44,10 @@ def test_version_and_paths(installed: Installed) -> None:
 def test_lint_spec_and_generate_from_anywhere(installed: Installed, tmp_path: Path) -> None:
     lint = installed.run("rancher-contract", "lint-spec")
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    spec = tmp_path / "spec" / "apikey.openapi.yaml"
-    spec.parent.mkdir()
-    spec.write_bytes((REPO_ROOT / "spec" / "apikey.openapi.yaml").read_bytes())
+    spec = tmp_path / "spec"  # a copy of the spec set: every resource, as generated/ is made
+    spec.mkdir()
+    for source in sorted((REPO_ROOT / "spec").glob("*.openapi.yaml")):
+        (spec / source.name).write_bytes(source.read_bytes())
     assert installed.run("rancher-contract", "lint-spec", str(spec)).returncode == 0
     out = tmp_path / "out"
     result = installed.run("rancher-contract", "generate", "--spec", str(spec), "--out", str(out))
