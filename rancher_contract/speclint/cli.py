@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rancher_contract.paths import DEFAULT_SPEC
+from rancher_contract.paths import SPEC_DIR
 from rancher_contract.speclint import RULES, Finding, check_rules, validate_openapi
 from rancher_contract.specmodel import SpecLoadError, build_model, read_document, spec_files
 
@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="path",
-        default=[str(DEFAULT_SPEC)],
+        default=[str(SPEC_DIR)],
         help="spec files or folders of *.openapi.yaml (default: %(default)s)",
     )
     return parser
@@ -59,7 +59,7 @@ def _lint(path: Path, owners: dict[str, str]) -> tuple[int, int]:
 
 
 def main(argv: list[str]) -> int:
-    """Lint the specs named in `argv` (or the default one); the exit status."""
+    """Lint the specs named in `argv` (default: the shipped spec set); the exit status."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2, already printed): return, not raise
