@@ -128,3 +128,22 @@ def test_a_folder_without_specs_exits_2(tmp_path: Path) -> None:
     result = _run(str(tmp_path))
     assert result.returncode == 2
     assert "no *.openapi.yaml file" in result.stderr
+
+
+def test_a_shared_schema_that_differs_in_a_set_is_an_error(tmp_path: Path) -> None:
+    import yaml
+
+    from rancher_contract.paths import SPEC_DIR
+
+    for source in SPEC_DIR.glob("*.openapi.yaml"):
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+    path = tmp_path / "registrycredential.openapi.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["components"]["schemas"]["Pagination"]["properties"]["limit"]["maximum"] = 5000
+    document["components"]["schemas"]["Error"]["x-rancher-errors"]["codes"]["Extra"] = 422
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    result = _run(str(tmp_path))
+    assert result.returncode == 1
+    findings = [line for line in result.stdout.splitlines() if line.startswith("error")]
+    assert len(findings) == 1, result.stdout  # x- keys may differ
+    assert "spec-set  /components/schemas/Pagination  the schema Pagination differs" in findings[0]
