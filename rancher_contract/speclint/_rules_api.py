@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from rancher_contract.speclint._finding import Finding
 from rancher_contract.speclint._registry import rule
 from rancher_contract.speclint._view import SpecView
-from rancher_contract.specmodel import join
+from rancher_contract.specmodel import MISSING, join
 
 _CHALLENGE = re.compile(r'^Basic realm="[^"]+"$')
 # The status errors every server answers (the rest of the catalog is up to the spec).
@@ -93,6 +93,13 @@ def error_catalog(view: SpecView) -> Iterator[Finding]:
 @rule("required-fields")
 def required_fields(view: SpecView) -> Iterator[Finding]:
     """A field is `x-rancher-field.required` iff it is create-able and required by createSchema."""
+    for raw in view.resources:
+        for name, prop in view.properties(raw.schema).items():
+            declared = prop.child("x-rancher-field", "required")
+            if declared.value is not MISSING and not isinstance(declared.value, bool):
+                yield Finding(
+                    "required-fields", declared.pointer, f"{name}: `required` must be true or false"
+                )
     for resource in view.model.resources:
         body = view.component_schema(resource.create_schema)
         listed = body.as_dict().get("required") if body is not None else None
