@@ -84,9 +84,9 @@ class RegistryCredentialResource:
                 return
             page = RegistryCredentialCollection.from_dict(self._http.request("GET", next_url))
 
-    def create(self, data: RegistryCredentialCreate | None = None) -> RegistryCredential:
+    def create(self, data: RegistryCredentialCreate) -> RegistryCredential:
         """Create (201); the response is the only one with the create-only fields in clear."""
-        body = data.to_dict() if data is not None else {}
+        body = data.to_dict()
         return RegistryCredential.from_dict(
             self._http.request("POST", "/v1/registryCredentials", body=body)
         )
@@ -244,9 +244,9 @@ class AsyncRegistryCredentialResource:
                 return
             page = RegistryCredentialCollection.from_dict(await self._http.request("GET", next_url))
 
-    async def create(self, data: RegistryCredentialCreate | None = None) -> RegistryCredential:
+    async def create(self, data: RegistryCredentialCreate) -> RegistryCredential:
         """Create (201); the response is the only one with the create-only fields in clear."""
-        body = data.to_dict() if data is not None else {}
+        body = data.to_dict()
         return RegistryCredential.from_dict(
             await self._http.request("POST", "/v1/registryCredentials", body=body)
         )

@@ -775,16 +775,24 @@ class _Builder:
                     pointer_join("/components/schemas", name),
                     f"its properties differ from the fields that x-rancher-field makes {flag}-able",
                 )
+
+        def must_give(field: Field) -> bool:
+            return flag == "create" and field.rancher is not None and field.rancher.required
+
         order = {wire: index for index, wire in enumerate(client_types)}
-        writable.sort(key=lambda f: order[f.wire_name])
+        # the fields a create must give first: they take no default in the dataclass
+        writable.sort(key=lambda f: (not must_give(f), order[f.wire_name]))
         props = tuple(
             ModelProperty(
-                f.wire_name, f.python_name, client_types[f.wire_name], False, f.description
+                f.wire_name, f.python_name, client_types[f.wire_name], must_give(f), f.description
             )
             for f in writable
         )
-        description = (
-            f"The {flag} body: only the fields a client may write; an empty body is valid."
+        needed = [f"`{f.wire_name}`" for f in writable if must_give(f)]
+        description = f"The {flag} body: only the fields a client may write; " + (
+            f"{' and '.join(needed)} {'are' if len(needed) > 1 else 'is'} required."
+            if needed
+            else "an empty body is valid."
         )
         self.extra_models.append(Model(class_name, description, props, pointer, owner))
         self.model_owners.setdefault(class_name, set()).add(owner)

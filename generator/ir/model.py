@@ -358,6 +358,11 @@ class Resource:
         return tuple(f for f in self.fields if f.create)
 
     @property
+    def create_required_fields(self) -> tuple[Field, ...]:
+        """The fields a create must give (x-rancher-field.required), in record order."""
+        return tuple(f for f in self.create_fields if f.rancher is not None and f.rancher.required)
+
+    @property
     def update_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.update)
 

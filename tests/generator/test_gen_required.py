@@ -75,3 +75,21 @@ def test_api_key_creates_need_nothing() -> None:
         "registryId",
         "email",
     ]
+
+
+def test_the_client_create_model_requires_what_the_spec_requires() -> None:
+    import inspect
+
+    from rancher_contract.generated.client import (
+        ApiKeyCreate,
+        RegistryCredentialCreate,
+        RegistryCredentialResource,
+    )
+
+    with pytest.raises(TypeError):
+        RegistryCredentialCreate()  # type: ignore[call-arg]
+    body = RegistryCredentialCreate(registry_id="1sp1", email="x").to_dict()
+    assert body == {"registryId": "1sp1", "email": "x"}
+    assert ApiKeyCreate().to_dict() == {}  # apiKey: an empty body is valid
+    data = inspect.signature(RegistryCredentialResource.create).parameters["data"]
+    assert data.default is inspect.Parameter.empty

@@ -269,17 +269,19 @@ class RegistryCredentialCollection:
 _RegistryCredentialCreate_FIELDS: frozenset[str] = frozenset(
     ("description", "email", "name", "publicValue", "registryId", "secretValue")
 )
-_RegistryCredentialCreate_REQUIRED: frozenset[str] = frozenset(())
+_RegistryCredentialCreate_REQUIRED: frozenset[str] = frozenset(("email", "registryId"))
 
 
 @dataclass(kw_only=True)
 class RegistryCredentialCreate:
-    """The create body: only the fields a client may write; an empty body is valid."""
+    """The create body: only the fields a client may write; `registryId` and `email` are
+    required.
+    """
 
+    registry_id: str
+    email: str
     name: str | Unset | None = UNSET
     description: str | Unset | None = UNSET
-    registry_id: str | Unset = UNSET
-    email: str | Unset = UNSET
     public_value: str | Unset | None = UNSET
     secret_value: str | Unset | None = UNSET
     additional_properties: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -293,10 +295,10 @@ class RegistryCredentialCreate:
                 f"RegistryCredentialCreate: missing field(s) {', '.join(sorted(missing))}"
             )
         return cls(
+            registry_id=data["registryId"],
+            email=data["email"],
             name=UNSET if "name" not in data else data["name"],
             description=UNSET if "description" not in data else data["description"],
-            registry_id=UNSET if "registryId" not in data else data["registryId"],
-            email=UNSET if "email" not in data else data["email"],
             public_value=UNSET if "publicValue" not in data else data["publicValue"],
             secret_value=UNSET if "secretValue" not in data else data["secretValue"],
             additional_properties={
@@ -307,18 +309,14 @@ class RegistryCredentialCreate:
     def to_dict(self) -> dict[str, Any]:
         """The JSON object: every set field, then the unknown ones it was parsed with."""
         out: dict[str, Any] = {}
+        out["registryId"] = self.registry_id
+        out["email"] = self.email
         name = self.name
         if not isinstance(name, Unset):
             out["name"] = name
         description = self.description
         if not isinstance(description, Unset):
             out["description"] = description
-        registry_id = self.registry_id
-        if not isinstance(registry_id, Unset):
-            out["registryId"] = registry_id
-        email = self.email
-        if not isinstance(email, Unset):
-            out["email"] = email
         public_value = self.public_value
         if not isinstance(public_value, Unset):
             out["publicValue"] = public_value
