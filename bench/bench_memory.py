@@ -11,7 +11,8 @@ After each burst: RSS (from /proc) and the number of descriptors open on the dat
 fails if RSS after the last burst exceeds RSS after the first by more than `MAX_RSS_GROWTH_MB`, or
 if the database descriptors grew by more than 2.
 
-Environment: BENCH_MEMORY_CREATES (default 20000), BENCH_IDLE_SECONDS (default 11).
+Environment: BENCH_MEMORY_CREATES (default 20000), BENCH_IDLE_SECONDS (default 11),
+BENCH_MEMORY_BURSTS (default 5).
 Linux only (reads /proc); elsewhere it says so and passes.
 """
 
@@ -33,7 +34,7 @@ __all__ = ["main"]
 ACCESS_KEY = "BE4C4BE4C4BE4C4BE4C4"
 SECRET_KEY = "benchbenchbenchbenchbenchbenchbenchbench"
 CLIENTS = 8
-BURSTS = 5
+BURSTS = int(os.environ.get("BENCH_MEMORY_BURSTS", "5"))
 MAX_RSS_GROWTH_MB = 16.0
 
 

@@ -28,6 +28,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -152,7 +153,9 @@ class SqliteApiKeyBackend:
         # a file has a pool of connections and only its writers are serialised.
         self.pool_size = 1 if self._memory else pool_size
         self._opened = 0  # connections open (idle or checked out) or being opened
-        self._idle: list[sqlite3.Connection] = []  # those not checked out (LIFO: warm caches)
+        # Those not checked out, taken in turn (FIFO): every connection warms up in the first busy
+        # spell, so the memory the pool holds reaches its bound at once instead of creeping up.
+        self._idle: deque[sqlite3.Connection] = deque()
         self._pool = threading.Condition(threading.Lock())
         self._write_lock: threading.Lock | threading.RLock = (
             threading.RLock() if self._memory else threading.Lock()
@@ -234,7 +237,7 @@ class SqliteApiKeyBackend:
                 if self._closed:
                     raise DatabaseError("the backend is closed")
                 if self._idle:
-                    conn = self._idle.pop()
+                    conn = self._idle.popleft()
                     break
                 if self._opened < self.pool_size:
                     self._opened += 1  # reserved now, opened outside the lock
@@ -308,7 +311,7 @@ class SqliteApiKeyBackend:
         """Close every connection (idempotent); one checked out closes when it comes back."""
         with self._pool:
             self._closed = True
-            idle, self._idle = self._idle, []
+            idle, self._idle = self._idle, deque()
             self._opened -= len(idle)
             self._pool.notify_all()
         for conn in idle:
