@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SPEC := spec/
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install lint-spec generate check-generated lint typecheck test ci serve conformance bench clean
+.PHONY: install lint-spec generate check-generated lint typecheck test ci serve conformance bench clean chromium
 
 install: $(STAMP)
 
@@ -34,7 +34,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict rancher_contract
 
-test: $(STAMP)
+# Headless Chromium renders the HTML report in tests/ship/test_report.py (Debian's package; installed
+# here when missing and we are root, as in CI).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium is missing (the report test skips): sudo apt-get install -y chromium" >&2; fi; }
+
+test: $(STAMP) chromium
 	$(BIN)/pytest -q tests
 
 # What CI runs (.ci/run): the spec rules, the drift check, lint, types and every test.

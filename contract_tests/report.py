@@ -28,7 +28,7 @@ __all__ = [
     "FailureInfo",
     "RuleResult",
     "RunInfo",
-    "TestResult",
+    "TestOutcome",
     "claimed_rules",
     "render_html",
     "render_markdown",
@@ -41,7 +41,7 @@ _RULE_ID = re.compile(r"""["'\[]([0-9]\.[a-z0-9-]+)["'\]]""")
 
 
 @dataclass(frozen=True)
-class TestResult:
+class TestOutcome:
     nodeid: str
     outcome: str  # passed, failed, skipped
     rules: frozenset[str]  # the rule ids the test exercises
@@ -65,7 +65,7 @@ class RunInfo:
     duration: float  # seconds
     exit_code: int
     verdict: str
-    tests: tuple[TestResult, ...] = ()
+    tests: tuple[TestOutcome, ...] = ()
     failures: tuple[FailureInfo, ...] = ()
     errors: tuple[str, ...] = ()
 
@@ -242,7 +242,10 @@ pre { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 
 .status { font-weight: 600; white-space: nowrap; }
 .status.pass { color: var(--pass); } .status.fail { color: var(--fail); }
 .status.none { color: var(--none); }
-td.id { white-space: nowrap; width: 190px; }
+table.rules { table-layout: fixed; }
+col.id { width: 200px; } col.outcome { width: 240px; }
+td.id { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+td a { word-break: break-word; }
 .counts span { margin-right: 16px; }
 .failure { background: #fff; border: 1px solid #d0d7de; border-left: 4px solid var(--fail);
            border-radius: 6px; padding: 8px 14px; margin: 12px 0; }
@@ -293,7 +296,8 @@ def render_html(run: RunInfo) -> str:
     for section, rules in _sections(results).items():
         out += [
             f"<h2>{_e(section)}</h2>",
-            "<table><tr><th>rule</th><th>outcome</th><th>what it says</th></tr>",
+            '<table class="rules"><colgroup><col class="id"><col class="outcome"><col></colgroup>',
+            "<tr><th>rule</th><th>outcome</th><th>what it says</th></tr>",
         ]
         for result in rules:
             css, label = _HTML_STATUS[result.status]

@@ -94,10 +94,12 @@ def test_stock_schemathesis_from_any_directory_leaves_no_active_key(
         'schemathesis --config-file "$(rancher-contract paths schemathesis-config)" '
         'run "$(rancher-contract paths spec)" --url "$ORIGIN" -a "$AK:$SK"'
     )
-    run = installed.run(
-        "bash", "-c", script,
-        env={"ORIGIN": _origin(served.url), "AK": served.access_key, "SK": served.secret_key},
-        timeout=600,
+    env = installed.env(
+        {"ORIGIN": _origin(served.url), "AK": served.access_key, "SK": served.secret_key}
+    )
+    run = subprocess.run(
+        ["bash", "-c", script], cwd=installed.workdir, env=env, capture_output=True, text=True,
+        timeout=600, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr
     assert active_keys(served.url, served.access_key, served.secret_key) == before == 1
