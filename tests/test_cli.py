@@ -16,7 +16,7 @@ CLI = Path(sys.executable).with_name("rancher-contract")
 def test_no_arguments_prints_usage_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([]) == 2
     out, err = capsys.readouterr()
-    assert "usage: rancher-contract <command>" in out + err
+    assert "usage: rancher-contract [--version] <command>" in out + err
     assert "lint-spec" in out + err
 
 
@@ -24,7 +24,7 @@ def test_an_unknown_command_prints_usage_and_exits_2(capsys: pytest.CaptureFixtu
     assert cli.main(["frobnicate"]) == 2
     out, err = capsys.readouterr()
     assert "unknown command 'frobnicate'" in err
-    assert "usage: rancher-contract <command>" in err
+    assert "usage: rancher-contract [--version] <command>" in err
     assert out == ""
 
 
@@ -52,3 +52,16 @@ def test_lint_spec_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
 def test_lint_spec_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["lint-spec", "--no-such-option"]) == 2  # several paths are a spec set
     assert "usage: rancher-contract lint-spec" in capsys.readouterr().err
+
+
+def test_version_and_paths(capsys: pytest.CaptureFixture[str]) -> None:
+    from rancher_contract import __version__, paths
+
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"rancher-contract {__version__}"
+    assert cli.main(["paths", "schemathesis-config"]) == 0
+    assert capsys.readouterr().out.strip() == str(paths.SCHEMATHESIS_CONFIG)
+    assert cli.main(["paths"]) == 0
+    listed = dict(line.split(None, 1) for line in capsys.readouterr().out.splitlines())
+    assert listed["spec"] == str(paths.DEFAULT_SPEC)
+    assert listed["hooks"] == "rancher_contract.contract_tests.hooks"
