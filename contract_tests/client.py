@@ -396,36 +396,46 @@ def remove_keys(
             except httpx.HTTPError:
                 return None
 
-        pending: list[str] = []
-        for key_id, url in selves.items():
+        def read(url: str) -> dict[str, Any] | None:
             current = call("GET", url)
             if current is None or current.status_code != 200:
-                continue
+                return None
             try:
                 body = current.json()
             except ValueError:
-                continue
-            if not isinstance(body, dict):
+                return None
+            return body if isinstance(body, dict) else None
+
+        def deactivate(url: str, body: dict[str, Any]) -> None:
+            link = (body.get("actions") or {}).get("deactivate")
+            if isinstance(link, str) and same_origin(link, url):
+                call("POST", link)
+
+        gone = {"removed", "removing", "purging", "purged"}
+        pending: list[str] = []
+        for key_id, url in selves.items():
+            body = read(url)
+            if body is None:
                 continue
             name = body.get("name")
             if not (isinstance(name, str) and name.startswith(NAME_PREFIX)):
                 call("PUT", url, {"name": labelled(name, key_id)[:255]})
-            if body.get("state") in {"removed", "removing", "purging", "purged"}:
+            if body.get("state") in gone:
                 continue
-            deactivate = (body.get("actions") or {}).get("deactivate")
-            if isinstance(deactivate, str) and same_origin(deactivate, url):
-                call("POST", deactivate)
+            deactivate(url, body)
             pending.append(url)
         deadline = time.monotonic() + min(transition_timeout, 10)
         for url in pending:
-            while time.monotonic() < deadline:
-                current = call("GET", url)
-                try:
-                    if current is None or current.json().get("transitioning") != "yes":
+            for _attempt in range(2):  # a key still activating is active once settled: again
+                body = read(url)
+                while body is not None and body.get("transitioning") == "yes":
+                    if time.monotonic() > deadline:
                         break
-                except (ValueError, AttributeError):
+                    time.sleep(0.05)
+                    body = read(url)
+                if body is None or body.get("state") != "active":
                     break
-                time.sleep(0.05)
+                deactivate(url, body)
             deleted = call("DELETE", url)
             if deleted is not None and deleted.status_code == 200:
                 removed += 1

@@ -144,3 +144,31 @@ def test_ctrl_c_mid_run_leaves_no_active_key(tmp_path: Path) -> None:
         assert active_keys(server.url, server.access_key, server.secret_key) == before == 1
     assert stored_keys(db) > 10
     _only_bootstrap_unlabelled(db)
+
+
+def test_cleanup_waits_out_a_key_that_is_still_activating(tmp_path: Path) -> None:
+    """A key caught mid-activation is active once it settles: it is deactivated, then deleted (here
+    on a server that refuses to deactivate a key while it activates, as a Rancher may)."""
+    import httpx
+
+    from rancher_contract.contract_tests.client import remove_keys
+
+    db = tmp_path / "keys.sqlite"
+    faults = ["--transition-delay", "0.3", "--fault", "deactivate-refused-when-activating"]
+    with checkout_server(db, *faults) as server:
+        auth = (server.access_key, server.secret_key)
+        with httpx.Client(auth=auth, timeout=15.0) as http:
+            key = http.post(f"{server.url}/apiKeys", json={}).json()  # registering, no name
+            self_link = key["links"]["self"]
+            while http.get(self_link).json()["transitioning"] == "yes":
+                pass
+            deactivated = http.post(f"{self_link}/?action=deactivate").json()
+            while deactivated["transitioning"] == "yes":
+                deactivated = http.get(self_link).json()
+            activating = http.post(f"{self_link}/?action=activate").json()
+            assert (activating["state"], activating["transitioning"]) == ("activating", "yes")
+            assert remove_keys(http, {key["id"]: self_link}, auth) == 1
+            final = http.get(self_link).json()
+        assert final["state"] in {"removing", "removed"}
+        assert final["name"].startswith("rc-contract-")
+        assert active_keys(server.url, server.access_key, server.secret_key) == 1
