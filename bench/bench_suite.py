@@ -34,6 +34,7 @@ DELAYS = (0.0, 0.3, 1.0, 2.0)
 PROFILES = ("quick", "full")
 QUICK_SLOWDOWN = {1.0: 10.0, 2.0: 20.0}  # delay -> most seconds over the delay-0 wall
 FULL_BUDGET = 120.0  # at delay 1
+QUICK_ROUNDS = 2
 SEED = "20261201"
 
 
@@ -72,34 +73,41 @@ def _row(m: Measured) -> str:
     )
 
 
-def profiles(delays: tuple[float, ...] = DELAYS) -> bool:
+def profiles(delays: tuple[float, ...] = DELAYS, quick_rounds: int = QUICK_ROUNDS) -> bool:
+    """The quick profile runs `quick_rounds` times over the delays in turn (the fastest of each
+    delay counts: other work on a shared machine only ever adds time), then the full profile once
+    per delay.
+    """
     print("profile  delay  exit     wall     suite  requests  waits*   keys   waited")
-    results: dict[tuple[str, float], Measured] = {}
-    for profile in PROFILES:
-        for delay in delays:
-            m = measure(profile, delay)
-            results[profile, delay] = m
-            print(_row(m), flush=True)
-            if m.run.code != 0:
-                print(m.run.output[-3000:])
+    runs: dict[tuple[str, float], list[Measured]] = {}
+    order = [("quick", d) for _ in range(quick_rounds) for d in delays]
+    order += [("full", d) for d in delays]
+    for profile, delay in order:
+        m = measure(profile, delay)
+        runs.setdefault((profile, delay), []).append(m)
+        print(_row(m), flush=True)
+        if m.run.code != 0:
+            print(m.run.output[-3000:])
     print(
         "* transition waits that blocked the run, one after another (keys: how many keys they "
         "covered; waited: their total time)\n"
     )
-    ok = all(m.run.code == 0 for m in results.values())
-    base = results.get(("quick", 0.0))
+    ok = all(m.run.code == 0 for ms in runs.values() for m in ms)
+    best = {k: min(ms, key=lambda m: m.run.seconds) for k, ms in runs.items()}
+    base = best.get(("quick", 0.0))
     for delay, limit in QUICK_SLOWDOWN.items():
-        slow = results.get(("quick", delay))
+        slow = best.get(("quick", delay))
         if base is None or slow is None:
             continue
         extra = slow.run.seconds - base.run.seconds
         within = extra <= limit
         ok &= within
         print(
-            f"quick: wall(delay {delay:g}) - wall(delay 0) = {extra:5.1f} s  <= {limit:g} s  "
-            f"{'ok' if within else 'MISSED'}"
+            f"quick: wall(delay {delay:g}) - wall(delay 0) = {slow.run.seconds:5.1f} - "
+            f"{base.run.seconds:4.1f} = {extra:5.1f} s  <= {limit:g} s  "
+            f"{'ok' if within else 'MISSED'}  (fastest of {quick_rounds})"
         )
-    full = results.get(("full", 1.0))
+    full = best.get(("full", 1.0))
     if full is not None:
         within = full.run.seconds <= FULL_BUDGET
         ok &= within

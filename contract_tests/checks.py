@@ -354,7 +354,8 @@ def rancher_soft_delete(
     if operation_of(exchange) != "delete" or response.status_code != 200:
         return None
     body = exchange.json if isinstance(exchange.json, dict) else {}
-    if body.get("state") not in {"removing", "removed", "purging", "purged"}:
+    spec = load_spec()
+    if body.get("state") not in spec.removed_states | {spec.actions["remove"].through}:
         raise LifecycleFailure(
             operation=case.operation.label,
             rule_id="3.delete-removes",

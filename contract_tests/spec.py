@@ -40,6 +40,9 @@ class Spec:
     resource_methods: tuple[str, ...]
     create_through: str = "registering"
     create_done: str = "active"
+    # the states of a removed key (removed date set: hidden from lists; DELETE answers 200)
+    removed_states: frozenset[str] = frozenset({"removed", "purging", "purged"})
+    authenticates_in: frozenset[str] = frozenset({"active"})
 
     @property
     def lifecycle_actions(self) -> frozenset[str]:
@@ -135,4 +138,6 @@ def load_spec(path: Path = DEFAULT_SPEC) -> Spec:
         resource_methods=tuple(resource["resourceMethods"]),
         create_through=str(lifecycle["create"]["through"]),
         create_done=str(lifecycle["create"]["to"]),
+        removed_states=frozenset(lifecycle["delete"]["alreadyDoneStates"]),
+        authenticates_in=frozenset(lifecycle["authenticatesIn"]),
     )

@@ -59,8 +59,8 @@ def _fail(rule_id: str, key: ModelKey, message: str) -> ContractViolation:
     return ContractViolation(rule_id, f"key {key.id} (model state {where!r}): {message}")
 
 
-HIDDEN = frozenset({"removed", "purging", "purged"})  # a removed date is set: never listed
-REMOVAL = frozenset({"removing"}) | HIDDEN
+HIDDEN = SPEC.removed_states  # a removed date is set: never listed
+REMOVAL = HIDDEN | {SPEC.actions["remove"].through}
 
 
 def make_machine(api: Api, prefix: str, seen: list[ModelKey]) -> type[RuleBasedStateMachine]:
@@ -171,7 +171,7 @@ def make_machine(api: Api, prefix: str, seen: list[ModelKey]) -> type[RuleBasedS
             if key.done is not None:
                 allowed |= {key.done, f"updating-{key.done}"}
             if key.state == "removed":
-                allowed |= {"purging", "purged"}
+                allowed |= HIDDEN
             if view["state"] not in allowed:
                 raise _fail("3.put-keeps-state", key, f"PUT answered state {view['state']!r}")
             self.observe(key, view)
@@ -249,7 +249,7 @@ def make_machine(api: Api, prefix: str, seen: list[ModelKey]) -> type[RuleBasedS
             self.refresh(key)
             reply = api.get(api.collection, params={"limit": "1"}, credentials=key.credentials)
             reply.expect("4.active-only", 200, 401)
-            if key.settled and (reply.status == 200) != (key.state == SPEC.create_done):
+            if key.settled and (reply.status == 200) != (key.state in SPEC.authenticates_in):
                 raise _fail("4.active-only", key, f"its own credentials answer {reply.status}")
 
     return Lifecycle
@@ -277,11 +277,11 @@ def check_view(key: ModelKey, view: dict[str, Any]) -> None:
             pass
         elif state == f"updating-{key.state}":
             key.state, key.done = state, key.state  # Rancher's update, settling back
-        elif key.state == "removed" and state in {"purging", "purged"}:
+        elif key.state == "removed" and state in HIDDEN:
             key.state, key.done = (state, "purged") if state == "purging" else ("purged", None)
         else:
             raise _fail("3.action-result", key, f"the server says {state!r}")
-    elif state == key.done or (key.done == "removed" and state in {"purging", "purged"}):
+    elif state == key.done or (key.done == "removed" and state in HIDDEN):
         key.state, key.done = state, None
         if state == "purging":
             key.done = "purged"

@@ -147,10 +147,10 @@ class Matrix:
             cell.probed.append(f"{name} -> {reply.status}")
             if not self.refused(cell, reply, name, state):
                 return  # the key moved: the rest of the probes would not be in `state`
-        self.put(cell, key, {state} | ({"purging", "purged"} if state == "removed" else set()))
+        self.put(cell, key, {state} | (set(SPEC.removed_states) if state == "removed" else set()))
         after = api.get(key["links"]["self"]).expect("3.action-not-available", 200).body
         if after["state"] not in {state, f"updating-{state}"} and not (
-            state == "removed" and after["state"] in {"purging", "purged"}
+            state == "removed" and after["state"] in SPEC.removed_states
         ):
             cell.fail(
                 "3.action-not-available",
@@ -323,7 +323,7 @@ class Matrix:
         later: dict[str, dict[str, Any]] = {}
         for expecting, key in zip(self.expecting, settled, strict=True):
             ok = key["state"] == expecting.done or (
-                expecting.done == "removed" and key["state"] in {"purging", "purged"}
+                expecting.done == "removed" and key["state"] in SPEC.removed_states
             )
             if not ok:
                 what = f"after {expecting.action}" if expecting.action else "on its way"

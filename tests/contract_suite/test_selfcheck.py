@@ -100,7 +100,7 @@ CORRECT: dict[str, Callable[[], SuiteRun]] = {
     "reference": lambda: run_against_reference(args=QUICK),
     # asynchronous transitions (registering, deactivating, ...) pass as well as immediate ones
     "reference-slow-transitions": lambda: run_against_reference(
-        args=[*QUICK, "-k", "lifecycle or auth or slash or delete"], transition_delay=0.3
+        args=[*QUICK, "-k", "lifecycle or auth or slash or delete or matrix"], transition_delay=0.3
     ),
     "reference-no-auth": lambda: run_against_reference(
         args=[*QUICK, "-k", "not schemathesis"], auth=False
