@@ -13,19 +13,24 @@ from typing import Any
 from rancher_contract.paths import SPEC_DIR
 from rancher_contract.specmodel._document import SpecDocument, SpecLoadError, read_document
 from rancher_contract.specmodel._model import (
+    STORE_CLEAR,
     Action,
+    Cascade,
     DeleteRule,
     ErrorCatalog,
     Field,
     Filter,
+    Generated,
     Lifecycle,
     Limits,
     Link,
     Operation,
+    Reference,
     Resource,
     RoleMethods,
     SchemaAction,
     SpecModel,
+    Unique,
 )
 from rancher_contract.specmodel._pointer import MISSING, follow_refs, join
 from rancher_contract.specmodel._vocabulary import (
@@ -144,6 +149,41 @@ def _types(schema: dict[str, Any]) -> tuple[str, ...]:
     return ()
 
 
+def _generated(raw: Any) -> Generated | None:
+    spec = _map(raw)
+    alphabet, length = _str(spec.get("alphabet")), _int(spec.get("length"))
+    return Generated(alphabet, length) if alphabet and length and length > 0 else None
+
+
+def _unique(raw: Any) -> Unique | None:
+    if raw is True:
+        raw = {}
+    if not isinstance(raw, dict):
+        return None
+    return Unique(
+        per=_strs(raw.get("per")),
+        ignore_case=raw.get("ignoreCase") is True,
+        among=_str(raw.get("among")) or "all",
+        error=_str(raw.get("error")),
+    )
+
+
+def _reference(rancher_type: str | None, raw: Any) -> Reference | None:
+    """`x-rancher-field.reference` on a field whose Rancher type is `reference[<type>]`."""
+    if not isinstance(raw, dict) or not rancher_type:
+        return None
+    if not (rancher_type.startswith("reference[") and rancher_type.endswith("]")):
+        return None
+    cascade = _map(raw.get("cascade"))
+    trigger = _str(cascade.get("trigger"))
+    return Reference(
+        type=rancher_type[len("reference[") : -1],
+        must_resolve=raw.get("mustResolve") is True,
+        error=_str(raw.get("error")),
+        cascade=Cascade(trigger, _strs(cascade.get("run"))) if trigger else None,
+    )
+
+
 def _field(reader: _Reader, name: str, raw: Any, pointer: str, required: set[str]) -> Field:
     merged = reader.merged(raw, pointer)
     json_types = _types(merged)
@@ -176,6 +216,11 @@ def _field(reader: _Reader, name: str, raw: Any, pointer: str, required: set[str
         read_on_create_only=xf.get("readOnCreateOnly") is True,
         declared_min_length=declared_min,
         declared_max_length=declared_max,
+        generate=_generated(xf.get("generate")),
+        store=_str(xf.get("store")) or STORE_CLEAR,
+        unique=_unique(xf.get("unique")),
+        reference=_reference(rancher_type, xf.get("reference")),
+        basic_auth=_str(xf.get("basicAuth")),
     )
 
 

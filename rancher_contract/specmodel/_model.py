@@ -7,23 +7,77 @@ Every element keeps the JSON pointer of its declaration.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = [
     "Action",
+    "Cascade",
     "DeleteRule",
     "ErrorCatalog",
     "Field",
     "Filter",
+    "Generated",
     "Lifecycle",
     "Limits",
     "Link",
     "Operation",
+    "Reference",
     "Resource",
     "RoleMethods",
     "SchemaAction",
     "SpecModel",
+    "Unique",
 ]
+
+# How a field's value is stored (`x-rancher-field.store`): as given, or only a salted hash of it.
+STORE_CLEAR = "clear"
+STORE_SALTED_HASH = "saltedHash"
+
+
+@dataclass(frozen=True)
+class Generated:
+    """`x-rancher-field.generate`: the server draws the value, `length` characters of `alphabet`
+    (a create never takes it from the client)."""
+
+    alphabet: str
+    length: int
+
+
+@dataclass(frozen=True)
+class Unique:
+    """`x-rancher-field.unique`: no two resources of the type share the value.
+
+    `per`: the fields that scope it (`accountId`: per environment); `ignore_case`: compared
+    case-insensitively; `among`: `all` resources or only those `notRemoved`; `error`: the code a
+    duplicate written by a client answers (its status from `x-rancher-errors`); None for a
+    generated value (the server draws again).
+    """
+
+    per: tuple[str, ...]
+    ignore_case: bool
+    among: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Cascade:
+    """`x-rancher-field.reference.cascade`: when the referenced resource runs the lifecycle action
+    `trigger`, each referrer runs the lifecycle actions `run` in turn (each where its state offers
+    it)."""
+
+    trigger: str
+    run: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """`x-rancher-field.reference` on a field of Rancher type `reference[<type>]`."""
+
+    type: str  # the referenced Rancher type
+    must_resolve: bool  # a written value must name a resource of that type (same account)
+    error: str | None  # the code of a value that does not resolve (422 InvalidReference)
+    cascade: Cascade | None
 
 
 @dataclass(frozen=True)
@@ -52,6 +106,12 @@ class Field:
     # x-rancher-field's maxLength, else the wire's
     declared_min_length: int | None
     declared_max_length: int | None
+    # how the backend produces and keeps the value (see the dataclasses above)
+    generate: Generated | None = None
+    store: str = STORE_CLEAR
+    unique: Unique | None = None
+    reference: Reference | None = None
+    basic_auth: str | None = None  # "username" / "password": its part of HTTP Basic credentials
 
     @property
     def wire_nullable(self) -> bool:
@@ -224,6 +284,21 @@ class Resource:
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
+    @property
+    def id_prefix(self) -> str | None:
+        """The letters of the id before its number (`1c` of `^1c[0-9]+$`), from `idPattern`."""
+        match = re.fullmatch(r"\^([0-9A-Za-z]+)\[0-9\]\+\$", self.id_pattern or "")
+        return match.group(1) if match else None
+
+    @property
+    def basic_auth_fields(self) -> tuple[Field, Field] | None:
+        """(username, password) fields when the resource is an API credential, else None."""
+        if self.lifecycle is None or not self.lifecycle.authenticates_in:
+            return None
+        user = next((f for f in self.fields if f.basic_auth == "username"), None)
+        password = next((f for f in self.fields if f.basic_auth == "password"), None)
+        return (user, password) if user is not None and password is not None else None
+
     def filter(self, name: str) -> Filter | None:
         return next((f for f in self.filters if f.field == name), None)
 
@@ -298,6 +373,19 @@ class SpecModel:
     @property
     def types(self) -> tuple[str, ...]:
         return tuple(resource.type for resource in self.resources)
+
+    def referrers(self, type_name: str) -> tuple[tuple[Resource, Field], ...]:
+        """Every (resource, field) whose `x-rancher-field.reference` names `type_name`."""
+        return tuple(
+            (resource, field)
+            for resource in self.resources
+            for field in resource.fields
+            if field.reference is not None and field.reference.type == type_name
+        )
+
+    def sharing_base_type(self, resource: Resource) -> tuple[Resource, ...]:
+        """The resources stored with `resource` (one base type: one table, one id sequence)."""
+        return tuple(r for r in self.resources if r.base_type == resource.base_type)
 
     @property
     def realm(self) -> str | None:

@@ -81,12 +81,13 @@ def test_root_and_schemas_work_without_backend() -> None:
         "self": "http://testserver/v1",
         "schemas": "http://testserver/v1/schemas",
         "apiKeys": "http://testserver/v1/apikeys",
+        "registries": "http://testserver/v1/registries",
         "registryCredentials": "http://testserver/v1/registrycredentials",
     }
     assert_headers(root)
     schemas = client.get("/v1/schemas").json()
     assert schemas["type"] == "collection" and schemas["resourceType"] == "schema"
-    assert [doc["id"] for doc in schemas["data"]] == ["apiKey", "registryCredential"]
+    assert [doc["id"] for doc in schemas["data"]] == ["apiKey", "registry", "registryCredential"]
     for path in ("/v1/schemas/apikey", "/v1/schemas/apiKey", "/v1/schemas/APIKEY/"):
         doc = client.get(path, headers={"Host": "rancher.example:8080"}).json()
         assert doc["links"] == {
