@@ -1,0 +1,67 @@
+"""Response bodies checked with jsonschema against the spec's own JSON Schemas: what the schemas
+state (types, patterns, enums, formats, required properties) is never re-written by hand.
+
+`problems(type, body)` validates one resource of a spec resource type against its component schema;
+`collection_problems(type, body)` a collection against the collection schema.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]
+
+from rancher_contract.contract_tests.resources import spec_model
+from rancher_contract.paths import SPEC_DIR
+from rancher_contract.specmodel import load_documents, spec_files
+
+__all__ = ["collection_problems", "problems", "validator_for"]
+
+_FORMATS = FormatChecker()
+
+
+@cache
+def _documents() -> dict[str, dict[str, Any]]:
+    """The spec files of the set by display path."""
+    return {doc.display_path: doc.document for doc in load_documents(spec_files(SPEC_DIR))}
+
+
+@cache
+def validator_for(schema_name: str, source: str) -> Draft202012Validator:
+    """A validator for `#/components/schemas/<schema_name>` of the spec file `source`."""
+    document = _documents().get(source)
+    if document is None:  # a model read from elsewhere: look the schema up in every file
+        document = next(
+            d
+            for d in _documents().values()
+            if schema_name in d.get("components", {}).get("schemas", {})
+        )
+    root = {"$ref": f"#/components/schemas/{schema_name}", "components": document["components"]}
+    return Draft202012Validator(root, format_checker=_FORMATS)
+
+
+def _messages(validator: Draft202012Validator, body: Any, limit: int = 5) -> list[str]:
+    found = []
+    for error in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(p) for p in error.absolute_path) or "(the body)"
+        found.append(f"{where}: {error.message[:200]}")
+        if len(found) >= limit:
+            break
+    return found
+
+
+def problems(type_name: str, body: Any) -> list[str]:
+    """What the resource schema of `type_name` says is wrong with `body` (empty: nothing)."""
+    resource = spec_model().resource(type_name)
+    if resource is None:
+        return []
+    return _messages(validator_for(resource.schema_name, resource.source), body)
+
+
+def collection_problems(type_name: str, body: Any) -> list[str]:
+    """The same for a collection of `type_name` (its envelope and every resource in it)."""
+    resource = spec_model().resource(type_name)
+    if resource is None or resource.collection_schema is None:
+        return []
+    return _messages(validator_for(resource.collection_schema, resource.source), body)
