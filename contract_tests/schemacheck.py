@@ -16,7 +16,7 @@ from rancher_contract.contract_tests.resources import spec_model
 from rancher_contract.paths import SPEC_DIR
 from rancher_contract.specmodel import load_documents, spec_files
 
-__all__ = ["collection_problems", "problems", "validator_for"]
+__all__ = ["collection_problems", "field_problems", "problems", "validator_for"]
 
 _FORMATS = FormatChecker()
 
@@ -41,14 +41,29 @@ def validator_for(schema_name: str, source: str) -> Draft202012Validator:
     return Draft202012Validator(root, format_checker=_FORMATS)
 
 
-def _messages(validator: Draft202012Validator, body: Any, limit: int = 5) -> list[str]:
+def _errors(validator: Draft202012Validator, body: Any, limit: int = 5) -> list[tuple[str, str]]:
     found = []
-    for error in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
-        where = "/".join(str(p) for p in error.absolute_path) or "(the body)"
-        found.append(f"{where}: {error.message[:200]}")
+    for error in sorted(
+        validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path]
+    ):
+        path = [str(p) for p in error.absolute_path]
+        where = "/".join(path) or "(the body)"
+        found.append((path[0] if path else "", f"{where}: {error.message[:200]}"))
         if len(found) >= limit:
             break
     return found
+
+
+def _messages(validator: Draft202012Validator, body: Any) -> list[str]:
+    return [message for _, message in _errors(validator, body)]
+
+
+def field_problems(type_name: str, body: Any) -> list[tuple[str, str]]:
+    """`problems` with the property each is about ("" for the body itself)."""
+    resource = spec_model().resource(type_name)
+    if resource is None:
+        return []
+    return _errors(validator_for(resource.schema_name, resource.source), body)
 
 
 def problems(type_name: str, body: Any) -> list[str]:
