@@ -97,8 +97,12 @@ def test_stock_schemathesis_from_any_directory_leaves_no_active_key(
     env = installed.env(
         {"ORIGIN": _origin(served.url), "AK": served.access_key, "SK": served.secret_key}
     )
+    elsewhere = (
+        tmp_path / "elsewhere"
+    )  # stock schemathesis keeps its caches in the working directory
+    elsewhere.mkdir()
     run = subprocess.run(
-        ["bash", "-c", script], cwd=installed.workdir, env=env, capture_output=True, text=True,
+        ["bash", "-c", script], cwd=elsewhere, env=env, capture_output=True, text=True,
         timeout=600, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr
