@@ -26,9 +26,9 @@ from rancher_contract.contract_tests.rules import RULES, Rule
 
 __all__ = [
     "FailureInfo",
+    "ItemResult",
     "RuleResult",
     "RunInfo",
-    "TestOutcome",
     "claimed_rules",
     "render_html",
     "render_markdown",
@@ -41,7 +41,7 @@ _RULE_ID = re.compile(r"""["'\[]([0-9]\.[a-z0-9-]+)["'\]]""")
 
 
 @dataclass(frozen=True)
-class TestOutcome:
+class ItemResult:
     nodeid: str
     outcome: str  # passed, failed, skipped
     rules: frozenset[str]  # the rule ids the test exercises
@@ -65,7 +65,7 @@ class RunInfo:
     duration: float  # seconds
     exit_code: int
     verdict: str
-    tests: tuple[TestOutcome, ...] = ()
+    tests: tuple[ItemResult, ...] = ()
     failures: tuple[FailureInfo, ...] = ()
     errors: tuple[str, ...] = ()
 

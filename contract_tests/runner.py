@@ -357,7 +357,7 @@ class Progress:
                 lines.append(f"{_short(failure.nodeid)}: {first.strip()}")
         return lines
 
-    def results(self) -> tuple[run_report.TestOutcome, ...]:
+    def results(self) -> tuple[run_report.ItemResult, ...]:
         results = []
         for nodeid, rules in self._claimed.items():
             if nodeid in self._failed_ids:
@@ -368,7 +368,7 @@ class Progress:
                 outcome = "passed"
             else:
                 continue  # not run (deselected, -x, interrupted)
-            results.append(run_report.TestOutcome(nodeid, outcome, rules))
+            results.append(run_report.ItemResult(nodeid, outcome, rules))
         return tuple(results)
 
 
