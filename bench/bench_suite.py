@@ -8,6 +8,11 @@ Goals (issue 11): quick wall(delay 1) - wall(delay 0) <= 10 s and wall(delay 2) 
 it (process start included, the reference server already up). The waits and requests come from the
 suite itself (`--contract-stats`).
 
+Measured 2026-12-03 on the shared 2-core machine (fastest of two quick runs; the other helpers'
+work loaded it): quick 15.3 / 14.4 / 18.1 / 24.0 s at delay 0 / 0.3 / 1 / 2 (+2.8 s at 1, +8.7 s at
+2; before issue 11: 11.6 s at 0 and 53.0 s at 1), 4 waits in series at every delay, 1,800-2,500
+requests; full 49.7 / 55.4 / 76.5 / 70.3 s, 4 waits, 7,500-9,500 requests; 417 s in all.
+
 `python -m bench.bench_suite --faults` also times the detection of each deliberate fault of
 reference_server/faults.py (quick profile, --exitfirst, two at a time); it is left out of
 `make bench` to keep that under ten minutes (the self-check in tests/contract_suite proves
