@@ -3,27 +3,25 @@
 Semantics (contract section 5): filters are AND-ed; `ne`, `like` and `notlike` never match NULL
 (plain SQL); `null`/`notnull` ignore the value; `prefix` is `LIKE 'v%'`, written as a range
 condition so that an index serves it; `id` filters and sorting compare the number in the id; dates
-compare as instants. A value that cannot be a stored value (an id that is not `1c<n>`, a date that
-does not parse, text SQLite cannot store) matches nothing, and its negation matches every non-null
-value, as it would in SQL.
+compare as instants. A value that cannot be a stored value (an id that is not `<prefix><n>`, a
+date that does not parse, text SQLite cannot store) matches nothing, and its negation matches
+every non-null value, as it would in SQL.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-__all__ = ["FIELDS", "MAX_LIMIT", "MAX_OFFSET", "Column", "compile_list_query", "parse_time_ms"]
+__all__ = ["MAX_OFFSET", "Column", "compile_list_query", "parse_time_ms"]
 
-MAX_LIMIT = 3000
 MAX_OFFSET = 2**62
 _MAX_INT = 2**63 - 1
 # SQLite refuses LIKE patterns longer than SQLITE_MAX_LIKE_PATTERN_LENGTH (50,000 bytes by default).
 _MAX_LIKE_BYTES = 50_000
-_ID_VALUE_RE = re.compile(r"(?:1c)?([0-9]+)", re.IGNORECASE)
 _DIGITS_RE = re.compile(r"[0-9]+")
 
 Kind = Literal["id", "time", "text"]
@@ -31,29 +29,13 @@ Kind = Literal["id", "time", "text"]
 
 @dataclass(frozen=True)
 class Column:
-    """How a filterable wire field is stored: its SQL column (None: always null) and kind."""
+    """How a filterable wire field is stored: its SQL column (None: always null) and kind; an id
+    column also has the letters its values start with (`1c`)."""
 
     sql: str | None
     kind: Kind
+    id_prefix: str = ""
 
-
-FIELDS: dict[str, Column] = {
-    "id": Column("n", "id"),
-    "created": Column("created_ts", "time"),
-    "removed": Column("removed_ts", "time"),
-    "removeTime": Column("remove_time", "time"),
-    "name": Column("name", "text"),
-    "description": Column("description", "text"),
-    "kind": Column("kind", "text"),
-    "publicValue": Column("public_value", "text"),
-    # Only a salted hash is stored and every response shows null: the field filters as a null
-    # column.
-    "secretValue": Column(None, "text"),
-    "uuid": Column("uuid", "text"),
-    "accountId": Column("account_id", "text"),
-    "registryId": Column("registry_id", "text"),
-    "state": Column("state", "text"),
-}
 
 _COMPARISONS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
@@ -75,11 +57,14 @@ def parse_time_ms(value: str) -> int | None:
         return None
 
 
-def _parse_id(value: str) -> int | None:
-    match = _ID_VALUE_RE.fullmatch(value.strip())
+def _parse_id(value: str, prefix: str) -> int | None:
+    text = value.strip()
+    if text[: len(prefix)].lower() == prefix.lower():
+        text = text[len(prefix) :]
+    match = _DIGITS_RE.fullmatch(text)
     # Larger than any rowid: clamping keeps lt/lte/gt/gte/eq/ne right without overflowing the
     # binding.
-    return _clamped_int(match.group(1)) if match else None
+    return _clamped_int(match.group(0)) if match else None
 
 
 def _clamped_int(digits: str) -> int:
@@ -137,7 +122,7 @@ def _add_filter(builder: _Builder, column: Column, modifier: str, raw: str) -> N
     col = column.sql
     value: object | None
     if column.kind == "id":
-        value = _parse_id(raw)
+        value = _parse_id(raw, column.id_prefix)
     elif column.kind == "time":
         value = parse_time_ms(raw)
     else:
@@ -197,30 +182,36 @@ def _conjunction(conditions: Sequence[str]) -> str:
 
 
 def compile_list_query(
+    table: str,
     columns_sql: str,
+    conditions: Sequence[str],
+    fields: Mapping[str, Column],
     filters: Sequence[tuple[str, str, str]],
     sort: str | None,
     order: str,
     limit: int,
     offset: int,
+    max_limit: int,
 ) -> tuple[str, list[object], int]:
-    """SELECT for a page of visible keys; fetches limit+1 rows to tell whether more exist.
+    """SELECT for a page of `table` rows meeting `conditions` (SQL the caller wrote: the kind, the
+    hidden removed rows) and the `filters`; fetches limit+1 rows to tell whether more exist.
 
     Returns (sql, params, limit).
     """
-    builder = _Builder(where=["removed IS NULL"], params=[])
+    builder = _Builder(where=list(conditions), params=[])
     for field, modifier, value in dict.fromkeys(filters):  # a repeated condition changes nothing
-        column = FIELDS.get(field)
+        column = fields.get(field)
         if column is not None:
             _add_filter(builder, column, modifier, value)
     direction = "DESC" if order == "desc" else "ASC"
-    sort_column = FIELDS[sort].sql if sort in FIELDS else None
+    sort_column = fields[sort].sql if sort is not None and sort in fields else None
     order_by = [f"{sort_column} {direction}"] if sort_column and sort_column != "n" else []
     order_by.append(f"n {direction}")  # id (its number) is the default order and the tie-breaker
-    limit = MAX_LIMIT if limit <= 0 else min(limit, MAX_LIMIT)
+    limit = max_limit if limit <= 0 else min(limit, max_limit)
     offset = min(max(offset, 0), MAX_OFFSET)
+    where = _conjunction(builder.where) if builder.where else "1"
     sql = (
-        f"SELECT {columns_sql} FROM api_key WHERE {_conjunction(builder.where)} "
+        f"SELECT {columns_sql} FROM {table} WHERE {where} "
         f"ORDER BY {', '.join(order_by)} LIMIT ? OFFSET ?"
     )
     return sql, [*builder.params, limit + 1, offset], limit

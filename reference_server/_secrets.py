@@ -1,4 +1,6 @@
-"""Key material: access keys, secrets, and the salted hashes (all the database ever holds)."""
+"""Key material: generated values, the API key pair, and the salted hashes (all the database
+ever holds of a hashed field). The forms (alphabet, length) are the spec's
+`x-rancher-field.generate` of the fields that make up HTTP Basic credentials."""
 
 from __future__ import annotations
 
@@ -7,34 +9,57 @@ import hmac
 import re
 import secrets
 
+from rancher_contract.reference_server._layout import default_model
+from rancher_contract.specmodel import Generated
+
 __all__ = [
     "PUBLIC_VALUE_RE",
     "SECRET_RE",
+    "draw",
     "hash_secret",
     "new_public_value",
     "new_secret",
     "verify_secret",
 ]
 
-# The access key is what Rancher generates: 20 upper-case hex digits; the secret is 40
-# alphanumerics.
-PUBLIC_VALUE_RE = re.compile(r"[0-9A-F]{20}")
-SECRET_RE = re.compile(r"[0-9A-Za-z]{40}")
-_SECRET_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+def _credential_forms() -> tuple[Generated, Generated]:
+    """(access key, secret key) forms of the spec's API credential (apiKey)."""
+    for resource in default_model().resources:
+        pair = resource.basic_auth_fields
+        if pair is not None and pair[0].generate is not None and pair[1].generate is not None:
+            return pair[0].generate, pair[1].generate
+    raise LookupError("the spec declares no generated HTTP Basic credential")
+
+
+_ACCESS, _SECRET = _credential_forms()
+
+
+def _pattern(form: Generated) -> re.Pattern[str]:
+    return re.compile(f"[{re.escape(form.alphabet)}]{{{form.length}}}")
+
+
+PUBLIC_VALUE_RE = _pattern(_ACCESS)
+SECRET_RE = _pattern(_SECRET)
 _SALT_BYTES = 16
 # Compared against when the access key is unknown, so that a miss costs as much as a wrong secret.
 _DUMMY_SALT = b"\x00" * _SALT_BYTES
 _DUMMY_DIGEST = hashlib.sha256(_DUMMY_SALT + b"not a secret").digest()
 
 
+def draw(alphabet: str, length: int) -> str:
+    """`length` characters of `alphabet`, from the system's CSPRNG."""
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
 def new_public_value() -> str:
     """A fresh access key (uniqueness is the database's UNIQUE index's job)."""
-    return secrets.token_hex(10).upper()
+    return draw(_ACCESS.alphabet, _ACCESS.length)
 
 
 def new_secret() -> str:
-    """A fresh secret key: 40 characters, about 238 bits."""
-    return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
+    """A fresh secret key (apiKey: 40 alphanumerics, about 238 bits)."""
+    return draw(_SECRET.alphabet, _SECRET.length)
 
 
 def _digest(salt: bytes, secret: str) -> bytes:

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from rancher_contract.generated.server import ResourceBackends, create_app
+import rancher_contract.generated.server as generated_server
 from rancher_contract.reference_server import faults
 from rancher_contract.reference_server.backend import (
     BootstrapKey,
     DatabaseError,
-    SqliteApiKeyBackend,
+    SqliteBackend,
 )
 from rancher_contract.reference_server.settings import DEFAULT_DB, Settings, SettingsError
+from rancher_contract.specmodel import SpecModel
 
 __all__ = ["DatabaseError", "ReferenceServer", "build_app", "build_server"]
 
@@ -30,7 +33,7 @@ class ReferenceServer:
     """An assembled server: the ASGI app, its backend, and the bootstrap key pair."""
 
     app: ASGIApp
-    backend: SqliteApiKeyBackend
+    backend: SqliteBackend
     settings: Settings
     bootstrap: BootstrapKey | None  # None with access control off
 
@@ -98,7 +101,7 @@ def _read_private(path: Path) -> str | None:
         return handle.read(65_536).decode("utf-8", "replace")
 
 
-def _recall_secret(path: Path, backend: SqliteApiKeyBackend, access_key: str) -> str | None:
+def _recall_secret(path: Path, backend: SqliteBackend, access_key: str) -> str | None:
     text = _read_private(path)
     try:
         data = json.loads(text) if text is not None else None
@@ -112,7 +115,7 @@ def _recall_secret(path: Path, backend: SqliteApiKeyBackend, access_key: str) ->
     return secret if backend.check_secret(access_key, secret) else None
 
 
-def _bootstrap(settings: Settings, backend: SqliteApiKeyBackend) -> BootstrapKey:
+def _bootstrap(settings: Settings, backend: SqliteBackend) -> BootstrapKey:
     secret_file = _secret_file(settings.db)
     if secret_file is not None and settings.access_key is None:
         _refuse_symlink(secret_file)  # before a key is generated whose secret could not be kept
@@ -132,16 +135,23 @@ def _bootstrap(settings: Settings, backend: SqliteApiKeyBackend) -> BootstrapKey
     return BootstrapKey(key.id, key.access_key, secret, generated=False)
 
 
-def build_server(settings: Settings) -> ReferenceServer:
+def build_server(
+    settings: Settings, *, model: SpecModel | None = None, stubs: ModuleType | None = None
+) -> ReferenceServer:
     """Open the database, make sure a bootstrap key exists, apply the faults, build the app.
 
+    `model` and `stubs` (a generated `server` package) serve another spec than the shipped one:
+    the stubs generated from it, the backend driven by its model.
     Raises SettingsError (bad settings, unknown fault) or DatabaseError (unusable --db).
     """
+    server_module: Any = stubs if stubs is not None else generated_server
     settings.validate()
     if settings.db == DEFAULT_DB:
         Path(DEFAULT_DB).parent.mkdir(parents=True, exist_ok=True)
-    backend = SqliteApiKeyBackend(
+    backend = SqliteBackend(
         settings.db,
+        model=model,
+        stubs=server_module.RESOURCES,
         transition_delay=settings.transition_delay,
         lock_timeout=settings.lock_timeout,
         pool_size=settings.pool_size,
@@ -154,12 +164,15 @@ def build_server(settings: Settings) -> ReferenceServer:
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
-        stubs = create_app(
-            ResourceBackends(api_key=parts.backend),
+        # one backend serves every resource's protocol (the faults wrap it as a whole)
+        backends = server_module.ResourceBackends
+        every = {f.name: parts.backend for f in dataclasses.fields(backends)}
+        app_stubs = server_module.create_app(
+            backends(**every),
             authenticator=parts.authenticator,
             max_body_bytes=settings.max_body_bytes,
         )
-        app: ASGIApp = parts.wrap_app(stubs)
+        app: ASGIApp = parts.wrap_app(app_stubs)
     except BaseException:
         backend.close()
         raise

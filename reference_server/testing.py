@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from rancher_contract.reference_server._http import uvicorn_config
@@ -22,6 +23,7 @@ from rancher_contract.reference_server._secrets import new_public_value, new_sec
 from rancher_contract.reference_server.app import build_server
 from rancher_contract.reference_server.backend import SqliteApiKeyBackend
 from rancher_contract.reference_server.settings import Settings
+from rancher_contract.specmodel import SpecModel
 
 __all__ = ["RunningServer", "running_server"]
 
@@ -59,7 +61,9 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(**settings: Any) -> Iterator[RunningServer]:
+def running_server(
+    *, model: SpecModel | None = None, stubs: ModuleType | None = None, **settings: Any
+) -> Iterator[RunningServer]:
     """Start uvicorn in a thread on a free loopback port; stop it and close the database after."""
     import uvicorn
 
@@ -69,7 +73,7 @@ def running_server(**settings: Any) -> Iterator[RunningServer]:
         # A pair we know, so the caller always gets the secret (even for a file database reopened).
         settings.setdefault("secret_key", new_secret())
         settings["access_key"] = new_public_value()
-    server = build_server(Settings(**settings))
+    server = build_server(Settings(**settings), model=model, stubs=stubs)
     sock: socket.socket | None = None
     thread: threading.Thread | None = None
     uv: uvicorn.Server | None = None

@@ -180,17 +180,20 @@ class Lifecycle:
     @property
     def removed_states(self) -> tuple[str, ...]:
         """The states in which the resource counts as removed: the delete action's done state
-        and every state reachable from it (and the delete rule's already-done states)."""
+        and every state reachable from it (and the delete rule's already-done states), except
+        through an action that leads back to where the delete action may start again (`restore`:
+        `removed` -> `restoring` -> `inactive` brings the resource back)."""
         found: list[str] = list(self.delete.already_done_states)
         runs = self.action(self.delete.runs) if self.delete.runs else None
         frontier = [runs.to] if runs is not None and runs.to else []
+        deletable = set(runs.from_states) if runs is not None else set()
         while frontier:
             state = frontier.pop()
             if state in found:
                 continue
             found.append(state)
             for action in self.actions:
-                if state in action.from_states:
+                if state in action.from_states and action.to not in deletable:
                     frontier += [s for s in (action.through, action.to) if s]
         return tuple(s for s in self.states if s in found)
 

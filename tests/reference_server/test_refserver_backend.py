@@ -22,8 +22,7 @@ from rancher_contract.generated.server import (
     MethodNotAllowedError,
     NotFoundError,
 )
-from rancher_contract.reference_server._query import compile_list_query
-from rancher_contract.reference_server.backend import _COLUMNS, DatabaseError, SqliteApiKeyBackend
+from rancher_contract.reference_server.backend import DatabaseError, SqliteApiKeyBackend
 
 
 def create(backend: SqliteApiKeyBackend, **fields: str | None) -> ApiKeyRecord:
@@ -288,7 +287,7 @@ def test_secrets_are_stored_only_as_salted_hashes(
     for key in keys:
         assert key.secret_value and key.secret_value.encode() not in blob
     conn = sqlite3.connect(path)
-    hashes = conn.execute("SELECT secret_salt, secret_hash FROM api_key").fetchall()
+    hashes = conn.execute("SELECT secret_value_salt, secret_value_hash FROM api_key").fetchall()
     conn.close()
     assert len({salt for salt, _ in hashes}) == 20  # salted: one salt per key
     assert all(len(digest) == 32 for _, digest in hashes)
@@ -607,34 +606,34 @@ def test_limit_is_clamped_at_3000(backend: SqliteApiKeyBackend) -> None:
 @pytest.mark.parametrize(
     ("filters", "sort", "order", "index"),
     [
-        ([("name", "prefix", "bench-00")], "name", "desc", "ix_api_key_visible_name"),
+        ([("name", "prefix", "bench-00")], "name", "desc", "ix_credential_visible_name"),
         (
             [("state", "eq", "active"), ("name", "prefix", "bench-0")],
             "name",
             "asc",
-            "ix_api_key_visible_state_name",
+            "ix_credential_visible_state_name",
         ),
         (  # the list page of bench/bench_server.py
             [("state", "eq", "active"), ("name", "prefix", "bench-0")],
             "name",
             "desc",
-            "ix_api_key_visible_state_name",
+            "ix_credential_visible_state_name",
         ),
-        ([("state", "eq", "active")], "created", "desc", "ix_api_key_visible_state_created"),
-        ([("state", "eq", "inactive")], None, "asc", "ix_api_key_visible_state"),
-        ([], "name", "asc", "ix_api_key_visible_name"),
-        ([], "created", "desc", "ix_api_key_visible_created"),
+        ([("state", "eq", "active")], "created", "desc", "ix_credential_visible_state_created_ts"),
+        ([("state", "eq", "inactive")], None, "asc", "ix_credential_visible_state"),
+        ([], "name", "asc", "ix_credential_visible_name"),
+        ([], "created", "desc", "ix_credential_visible_created_ts"),
         (
             [("created", "gte", "2017-01-20T10:00:00Z")],
             "created",
             "asc",
-            "ix_api_key_visible_created",
+            "ix_credential_visible_created_ts",
         ),
         (
             [("description", "prefix", "seeded key 1")],
             "description",
             "asc",
-            "ix_api_key_visible_description",
+            "ix_credential_visible_description",
         ),
     ],
 )
@@ -646,7 +645,7 @@ def test_list_queries_are_served_by_indexes(
     index: str,
 ) -> None:
     file_backend.seed(2000, name_prefix="bench-")
-    sql, params, _ = compile_list_query(_COLUMNS, filters, sort, order, 100, 0)
+    sql, params, _ = file_backend.list_sql("apiKey", filters, sort, order, 100, 0)
     with file_backend._read() as conn:
         plan = " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
     assert f"USING INDEX {index}" in plan, plan

@@ -81,6 +81,8 @@ def test_server_address_is_unique_per_environment() -> None:
     )
     assert registry.lifecycle is not None
     assert registry.lifecycle.actions_in("removed") == ("purge", "restore")
+    # restore brings a registry back: restoring is no removed state
+    assert registry.lifecycle.removed_states == ("removed", "purging", "purged")
     restore = registry.lifecycle.action("restore")
     assert restore is not None and (restore.through, restore.to) == ("restoring", "inactive")
 
