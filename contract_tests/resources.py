@@ -33,6 +33,7 @@ __all__ = [
     "reference_target",
     "references_of",
     "retire",
+    "retire_all",
     "sample_value",
     "selected_resources",
     "settled_paths",
@@ -311,3 +312,50 @@ def retire(
             return state
         body = settle()
     return None if body is None else str(body.get("state"))
+
+
+def retire_all(
+    http: httpx.Client,
+    items: Sequence[tuple[str, Lifecycle]],
+    credentials: tuple[str, str] | None,
+    timeout: float = 10.0,
+) -> dict[str, str | None]:
+    """`retire` for many resources (links.self, lifecycle) at once, to their final states: each
+    round reads every one still on its way and starts its next action, so that transitions run
+    together. Items are handled in the order given within a round (referencing resources first).
+    Returns the last state seen of each."""
+    deadline = time.monotonic() + timeout
+    last: dict[str, str | None] = {url: None for url, _ in items}
+    pending = list(items)
+    delay = 0.02
+    while pending and time.monotonic() <= deadline:
+        following = []
+        for url, lifecycle in pending:
+            try:
+                reply = http.request("GET", url, auth=credentials, timeout=10.0)
+                body = reply.json() if reply.status_code == 200 else None
+            except (httpx.HTTPError, ValueError):
+                body = None
+            if not isinstance(body, dict):
+                continue
+            state = str(body.get("state"))
+            last[url] = state
+            if body.get("transitioning") == "yes":
+                following.append((url, lifecycle))
+                continue
+            plan = path_to(lifecycle, state, final_states(lifecycle))
+            if not plan:
+                continue
+            link = (body.get("actions") or {}).get(plan[0])
+            if not isinstance(link, str):
+                link = f"{url.rstrip('/')}?action={plan[0]}"
+            try:
+                http.request("POST", link, auth=credentials, timeout=10.0)
+            except httpx.HTTPError:
+                continue
+            following.append((url, lifecycle))
+        pending = following
+        if pending:
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+    return last
