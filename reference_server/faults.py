@@ -69,6 +69,23 @@ class _Proxy:
         return getattr(self._inner, name)
 
 
+def _model() -> Any:
+    """The spec model (read when a fault is applied: no import-time dependency)."""
+    from rancher_contract.reference_server._layout import default_model
+
+    return default_model()
+
+
+def _api_key() -> Any:
+    """The apiKey resource of the spec model: the faults break its rules."""
+    return _model().resource("apiKey")
+
+
+def _reason(status: int) -> str:
+    """The reason of a status error, as the spec's `x-rancher-errors` gives it."""
+    return str(_model().errors.reason(status) or status)
+
+
 def _server() -> Any:
     import rancher_contract.generated.server as server
 
@@ -491,15 +508,17 @@ def _html_errors(parts: _Parts) -> None:
     "limit-not-clamped",
     "§5",
     ("5.limit",),
-    "pagination.limit echoes a limit over 3000 or <= 0 unclamped",
+    "pagination.limit echoes a limit over the spec's maximum (x-rancher-max) or <= 0 unclamped",
 )
 def _limit_not_clamped(parts: _Parts) -> None:
+    maximum = _api_key().limits.maximum
+
     def fn(scope: Scope, status: int, headers: dict[str, str], data: Any) -> tuple[int, Any] | None:
         raw = _query(scope).get("limit", "")
         if status != 200 or not _is_collection(scope) or not raw.lstrip("-").isdigit():
             return None
         limit = int(raw)
-        if 0 < limit <= 3000 or not isinstance(data, dict) or "pagination" not in data:
+        if 0 < limit <= maximum or not isinstance(data, dict) or "pagination" not in data:
             return None
         data["pagination"]["limit"] = limit
         return status, data
@@ -593,9 +612,7 @@ def _filters_or_ed(parts: _Parts) -> None:
     "unknown-filter-rejected", "§5", ("5.filter-ignored",), "an unknown query parameter answers 400"
 )
 def _unknown_filter_rejected(parts: _Parts) -> None:
-    known_fields = {"id", "created", "removed", "removeTime", "name", "description", "kind",
-                    "publicValue",
-                    "secretValue", "uuid", "accountId", "registryId", "state"}  # fmt: skip
+    known_fields = {spec.field for spec in _api_key().filters}
     known = {"sort", "order", "limit", "marker", "action", *known_fields}
 
     def request(
@@ -616,7 +633,7 @@ def _not_found_as_500(parts: _Parts) -> None:
         if status != 404:
             return None
         if isinstance(data, dict):
-            data.update(status=500, code="ServerError", message="Internal Server Error")
+            data.update(status=500, code="ServerError", message=_reason(500))
         return 500, data
 
     parts.middlewares.append(_json_rewrite(fn))
@@ -769,10 +786,8 @@ def _auth_before_body(parts: _Parts) -> None:
         except ValueError:
             ok = False
         if body and not ok:
-            status, out, payload = _error(scope, 401, "Unauthorized", "Unauthorized")
-            out["www-authenticate"] = (
-                'Basic realm="Enter API access key and secret key as username and password"'
-            )
+            status, out, payload = _error(scope, 401, _reason(401), _reason(401))
+            out["www-authenticate"] = str(_model().www_authenticate)
             return status, out, payload
         return scope, body
 
@@ -812,11 +827,12 @@ def _removed_key_404(parts: _Parts) -> None:
 )
 def _delete_removed_405(parts: _Parts) -> None:
     server = _server()
+    removed = frozenset(_api_key().lifecycle.removed_states)
 
     class Backend(_Proxy):
         def delete_api_key(self, id: str) -> Any:
             record = self._inner.get_api_key(id)
-            if record is not None and record.state in {"removed", "purging", "purged"}:
+            if record is not None and record.state in removed:
                 raise server.MethodNotAllowedError()
             return self._inner.delete_api_key(id)
 
@@ -877,7 +893,7 @@ def _singular_type_404(parts: _Parts) -> None:
     ) -> tuple[Scope, bytes] | tuple[int, dict[str, str], bytes]:
         segments = _segments(scope)
         if len(segments) >= 2 and segments[0] == "v1" and segments[1].lower() == "apikey":
-            return _error(scope, 404, "Not Found", "Not Found")
+            return _error(scope, 404, _reason(404), _reason(404))
         return scope, body
 
     parts.middlewares.append(lambda app: _Rewriter(app, request=request))
@@ -895,7 +911,7 @@ def _action_needs_slash(parts: _Parts) -> None:
     ) -> tuple[Scope, bytes] | tuple[int, dict[str, str], bytes]:
         path = str(scope.get("path", ""))
         if scope.get("method") == "POST" and "action" in _query(scope) and not path.endswith("/"):
-            return _error(scope, 405, "Method not allowed", "Method not allowed")
+            return _error(scope, 405, _reason(405), _reason(405))
         return scope, body
 
     parts.middlewares.append(lambda app: _Rewriter(app, request=request))
