@@ -220,11 +220,16 @@ def layouts(model: SpecModel) -> tuple[TableLayout, ...]:
             ]
         )
         hashes = dict.fromkeys(column for m in members for _, column in m.hashed)
-        indexed = dict.fromkeys(
-            c.sql
+        # a list index for each filterable column something writes (a column that is always
+        # null, such as a hidden filter's, needs none)
+        written = {"created_ts", "state", "uuid"} | {
+            column
             for m in members
-            for c in m.filters.values()
-            if c.sql is not None and c.sql not in ("n", "kind", "removed_ts")
+            for wire, column in m.stored
+            if (f := m.field(wire)).create or f.update or f.generate is not None
+        }
+        indexed = dict.fromkeys(
+            c.sql for m in members for c in m.filters.values() if c.sql in written
         )
         tables.append(TableLayout(name, tuple(members), tuple(text), tuple(hashes), tuple(indexed)))
     return tuple(tables)

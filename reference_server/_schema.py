@@ -96,10 +96,51 @@ def create_schema(conn: sqlite3.Connection, tables: Sequence[TableLayout]) -> No
                     f"CREATE UNIQUE INDEX IF NOT EXISTS ux_{name}_{snake(member.kind)}_{column} "
                     f"ON {name} ({column}) WHERE kind = {kind}"
                 )
+    _migrate_from_1(conn, tables)
+    for table in tables:
+        for member in table.resources:
             view = snake(member.resource.type)
-            if view != name:
+            if view != table.name:
                 # for people reading the database: the rows of one kind (`api_key`)
                 conn.execute(
-                    f"CREATE VIEW IF NOT EXISTS {view} AS SELECT * FROM {name} WHERE kind = {kind}"
+                    f"CREATE VIEW IF NOT EXISTS {view} AS SELECT * FROM {table.name} "
+                    f"WHERE kind = {member.kind_sql}"
                 )
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _migrate_from_1(conn: sqlite3.Connection, tables: Sequence[TableLayout]) -> None:
+    """Schema 1 had one table, `api_key`, with the secret's hash in `secret_salt`/`secret_hash`:
+    its rows move into the table of their base type (ids kept), and the old table goes."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] != 1:
+        return
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'api_key'"
+    ).fetchone()
+    target = next(
+        (
+            (table, member)
+            for table in tables
+            for member in table.resources
+            if snake(member.resource.type) == "api_key" and table.name != "api_key"
+        ),
+        None,
+    )
+    if found is None or target is None:
+        return
+    table, member = target
+    new = {row[1] for row in conn.execute(f"PRAGMA table_info({table.name})")}
+    moved: dict[str, str] = {}
+    for row in conn.execute("PRAGMA table_info(api_key)").fetchall():
+        column = str(row[1])
+        if column in new:
+            moved[column] = column
+        elif column in ("secret_salt", "secret_hash") and member.hashed:
+            renamed = f"{member.hashed[0][1]}_{column.split('_')[1]}"
+            if renamed in new:
+                moved[renamed] = column
+    conn.execute(
+        f"INSERT INTO {table.name} ({', '.join(moved)}) "
+        f"SELECT {', '.join(moved.values())} FROM api_key"
+    )
+    conn.execute("DROP TABLE api_key")
