@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from rancher_contract.reference_server._layout import default_model
 from rancher_contract.reference_server.settings import (
     DEFAULT_DB,
     DEFAULT_READ_TIMEOUT,
@@ -64,7 +65,9 @@ def _port(text: str) -> int:
 def _parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
-        description="Run the reference server: the Rancher 1.x apiKey resource on SQLite.",
+        description=(
+            "Run the reference server: every resource of the spec set (Rancher 1.x API) on SQLite."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8080, help="port to bind; 0 picks a free one")
@@ -215,7 +218,9 @@ def _announce(
     url: str, settings: Settings, access_key: str | None, secret_key: str | None, *, generated: bool
 ) -> None:
     lines = [
-        "rancher-contract reference server (apiKey, Rancher 1.x API)",
+        "rancher-contract reference server (Rancher 1.x API: "
+        + ", ".join(default_model().types)
+        + ")",
         f"  API URL:    {url}",
         f"  database:   {settings.db}",
     ]
