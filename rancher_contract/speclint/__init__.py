@@ -9,6 +9,7 @@ openapi-spec-validator on first use.
 
 from rancher_contract.speclint import (  # noqa: F401 - importing the modules registers their rules
     _rules_api,
+    _rules_backend,
     _rules_examples,
     _rules_fields,
     _rules_filters,
