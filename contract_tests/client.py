@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from rancher_contract.contract_tests import pace
+from rancher_contract.contract_tests.resources import spec_model
 from rancher_contract.contract_tests.rules import ContractViolation
 from rancher_contract.contract_tests.target import Target
 from rancher_contract.contract_tests.validate import (
@@ -211,14 +212,22 @@ class Api:
         if self._links is None:
             root = self.get(self.target.url).expect("1.root-links", 200).body
             links = root.get("links")
-            if not isinstance(links, dict) or not {"schemas", "apiKeys"} <= set(links):
+            wanted = {"schemas", self.credential_plural}
+            if not isinstance(links, dict) or not wanted <= set(links):
                 raise ContractViolation("1.root-links", f"GET /v1 links are {links!r}")
             self._links = {str(k): str(v) for k, v in links.items()}
         return self._links
 
     @property
+    def credential_plural(self) -> str:
+        from rancher_contract.contract_tests.spec import credential_resource
+
+        return credential_resource().plural
+
+    @property
     def collection(self) -> str:
-        return self.links()["apiKeys"]
+        """The collection of the API credential resource (the bootstrap keys' type)."""
+        return self.links()[self.credential_plural]
 
     def create(self, body: dict[str, Any] | None = None, **kwargs: Any) -> Reply:
         reply = self.post(self.collection, json=body if body is not None else {}, **kwargs)
@@ -316,9 +325,10 @@ class Janitor:
         self.selves: dict[str, str] = {}
 
     def remember(self, resource: dict[str, Any]) -> None:
+        """Any resource of the spec set that a create answered (by its links.self)."""
         links = resource.get("links")
         if (
-            resource.get("type") == "apiKey"
+            spec_model().resource(str(resource.get("type"))) is not None
             and isinstance(links, dict)
             and isinstance(links.get("self"), str)
         ):
@@ -411,7 +421,7 @@ def remove_keys(
             if isinstance(link, str) and same_origin(link, url):
                 call("POST", link)
 
-        gone = {"removed", "removing", "purging", "purged"}
+        gone = _gone_states()
         pending: list[str] = []
         for key_id, url in selves.items():
             body = read(url)
@@ -440,6 +450,21 @@ def remove_keys(
             if deleted is not None and deleted.status_code == 200:
                 removed += 1
     return removed
+
+
+def _gone_states() -> set[str]:
+    """The states of every resource of the spec set in which DELETE has nothing left to do: the
+    removed states and the transitioning state of the action DELETE runs."""
+    found: set[str] = set()
+    for resource in spec_model().resources:
+        lifecycle = resource.lifecycle
+        if lifecycle is None:
+            continue
+        found |= set(lifecycle.removed_states)
+        runs = lifecycle.action(lifecycle.delete.runs) if lifecycle.delete.runs else None
+        if runs is not None and runs.through:
+            found.add(runs.through)
+    return found
 
 
 def same_origin(url: str, other: str) -> bool:

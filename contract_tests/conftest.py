@@ -18,6 +18,7 @@ from schemathesis.core.failures import Failure as SchemathesisFailure
 from rancher_contract.contract_tests import hooks, pace, pool
 from rancher_contract.contract_tests.checks import STOCK_CHECK_RULES, RancherFailure
 from rancher_contract.contract_tests.client import Api, Janitor, Recorder, unique_prefix
+from rancher_contract.contract_tests.resources import selected_resources
 from rancher_contract.contract_tests.rules import RULES, ContractViolation, Rule
 from rancher_contract.contract_tests.target import Target, TargetError, parse_max_rps
 from rancher_contract.paths import cache_dir
@@ -53,8 +54,25 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         pace.write_stats(path)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The key pool prepares only the keys of the modules whose tests were selected."""
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The `resource` fixture: each selected resource of the spec set (`--resource`, default all),
+    one module scope per resource."""
+    if "resource" in metafunc.fixturenames:
+        chosen = selected_resources()
+        metafunc.parametrize("resource", chosen, ids=[r.type for r in chosen], scope="module")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests without a `resource` fixture are those of the API credential resource (the
+    bootstrap keys' type, contract_tests/spec.py): they run when it is selected. The key pool
+    prepares only the keys of the modules whose tests remain."""
+    from rancher_contract.contract_tests.spec import credential_resource
+
+    if credential_resource().type not in {r.type for r in selected_resources()}:
+        dropped = [i for i in items if "resource" not in getattr(i, "fixturenames", ())]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [i for i in items if "resource" in getattr(i, "fixturenames", ())]
     pool.select_modules(
         {item.module.__name__ for item in items if isinstance(item, pytest.Function)}
     )

@@ -33,6 +33,10 @@ OPTIONS: dict[str, tuple[str, str]] = {
         "seconds to wait for a transition (default 30)",
     ),
     "rancher_seed": ("RANCHER_SEED", "seed of hypothesis and schemathesis"),
+    "rancher_resource": (
+        "RANCHER_RESOURCES",
+        "the resources of the spec set to test, comma-separated (default: all)",
+    ),
 }
 
 
@@ -41,6 +45,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "rancher-contract", "the Rancher apiKey contract suite (inert without --rancher-url)"
     )
     for dest, (env, text) in OPTIONS.items():
+        if dest == "rancher_resource":  # repeatable, like `rancher-contract test --resource`
+            group.addoption(
+                "--rancher-resource",
+                dest=dest,
+                action="append",
+                default=None,
+                help=f"{text} (${env})",
+            )
+            continue
         group.addoption(
             "--" + dest.replace("_", "-"), dest=dest, default=None, help=f"{text} (${env})"
         )
@@ -67,13 +80,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
     for dest, (env, _) in OPTIONS.items():
         value = config.getoption(dest)
+        if isinstance(value, list):
+            value = ",".join(value)
         if value:
             os.environ[env] = str(value)
     if config.getoption("rancher_no_auth"):
         os.environ["RANCHER_AUTH"] = "off"
+    from rancher_contract.contract_tests.resources import UnknownResourceError, selected_resources
+
     try:
         Target.from_env()
-    except TargetError as exc:
+        selected_resources()
+    except (TargetError, UnknownResourceError) as exc:
         raise pytest.UsageError(f"rancher-contract: {exc}") from None
     config.addinivalue_line("markers", "contract(rule_id, ...): the contract rules a test checks")
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")

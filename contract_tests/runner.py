@@ -41,6 +41,12 @@ from typing import IO, Any, NoReturn
 import httpx
 
 from rancher_contract.contract_tests import report as run_report
+from rancher_contract.contract_tests.resources import (
+    RESOURCES_ENV,
+    UnknownResourceError,
+    parse_resources,
+    selected_resources,
+)
 from rancher_contract.contract_tests.rules import RULES
 from rancher_contract.contract_tests.target import Target, TargetError
 from rancher_contract.paths import DEFAULT_SPEC, SCHEMATHESIS_CONFIG, SUITE_DIR, SUITE_PYTEST_INI
@@ -114,6 +120,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="send at most N requests per second over the whole run (default: no cap; "
         "$RANCHER_MAX_RPS)",
+    )
+    parser.add_argument(
+        "--resource",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="test this resource of the spec set (repeatable; default: every resource; "
+        "$RANCHER_RESOURCES)",
     )
     parser.add_argument(
         "--pytest-arg", action="append", default=[], metavar="ARG", help=argparse.SUPPRESS
@@ -192,9 +206,12 @@ def reference_server(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def preflight(target: Target) -> None:
-    """Exit-2 conditions: the target does not answer, it refuses the bootstrap keys, or it is not a
-    Rancher v1 apiKey API (a static web server, another API)."""
+def preflight(target: Target, resources: Sequence[str] | None = None) -> None:
+    """Exit-2 conditions: the target does not answer, it refuses the bootstrap keys, it is not a
+    Rancher v1 API (a static web server, another API), or it does not serve a selected resource
+    (`resources`, default: the selection of $RANCHER_RESOURCES): its schema answers 404."""
+    if resources is None:
+        resources = [r.type for r in selected_resources()]
     response = _get(target, target.url)
     if response.status_code == 401:
         if target.auth:
@@ -202,18 +219,36 @@ def preflight(target: Target) -> None:
                 f"{target.url} refused the access key {target.access_key} (401 Unauthorized)"
             )
         raise UsageError(f"{target.url} requires credentials (401) but RANCHER_AUTH=off was given")
-    schema_url = f"{target.url}/schemas/apikey"
-    not_rancher = f"{target.url} is not a Rancher v1 apiKey API"
+    not_rancher = f"{target.url} is not a Rancher v1 API"
     if _json_object(response) is None:
         raise UsageError(f"{not_rancher}: GET {target.url} answered {_what(response)}")
-    schema = _get(target, schema_url)
-    document = _json_object(schema)
-    if document is None:
-        raise UsageError(f"{not_rancher}: GET {schema_url} answered {_what(schema)}")
-    if "x-api-schemas" not in response.headers and "x-api-schemas" not in schema.headers:
-        raise UsageError(f"{not_rancher}: no X-API-Schemas header on GET {target.url}")
-    if str(document.get("id", "")).lower() != "apikey" and "resourceFields" not in document:
-        raise UsageError(f"{not_rancher}: GET {schema_url} is not the apiKey schema")
+    served: list[str] = []
+    missing: list[tuple[str, str]] = []
+    for type_name in resources:
+        schema_url = f"{target.url}/schemas/{type_name.lower()}"
+        schema = _get(target, schema_url)
+        if schema.status_code == 404:
+            missing.append((type_name, schema_url))
+            continue
+        document = _json_object(schema)
+        if document is None:
+            raise UsageError(f"{not_rancher}: GET {schema_url} answered {_what(schema)}")
+        if "x-api-schemas" not in response.headers and "x-api-schemas" not in schema.headers:
+            raise UsageError(f"{not_rancher}: no X-API-Schemas header on GET {target.url}")
+        same = str(document.get("id", "")).lower() == type_name.lower()
+        if not same and "resourceFields" not in document:
+            raise UsageError(f"{not_rancher}: GET {schema_url} is not the {type_name} schema")
+        served.append(type_name)
+    if missing:
+        names = ", ".join(name for name, _ in missing)
+        hint = (
+            "choose what it serves with " + " ".join(f"--resource {n}" for n in served)
+            if served
+            else "choose what it serves with --resource NAME"
+        )
+        raise UsageError(
+            f"{target.url} does not serve {names} (GET {missing[0][1]} answered 404); {hint}"
+        )
 
 
 def _get(target: Target, url: str) -> httpx.Response:
@@ -464,6 +499,8 @@ def _rerun_hint(target: Target, given: bool, args: argparse.Namespace, seed: int
         words += ["--url", target.url]
     if target.profile != "quick":
         words += ["--profile", target.profile]
+    for name in args.resource:
+        words += ["--resource", shlex.quote(name)]
     if args.keyword:
         words += ["-k", shlex.quote(args.keyword)]
     return " ".join([*words, "--seed", str(seed)])
@@ -500,6 +537,7 @@ def _run_suite(
         "RANCHER_PROFILE": target.profile,
         "RANCHER_SEED": str(seed),
         "RANCHER_MAX_RPS": "" if target.max_rps is None else str(target.max_rps),
+        RESOURCES_ENV: ",".join(getattr(args, "resources", ())),
     }
     if target.credentials:
         env["RANCHER_ACCESS_KEY"], env["RANCHER_SECRET_KEY"] = target.credentials
@@ -577,6 +615,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_writable(args.junit_xml, "the JUnit report")
         _check_writable(args.report_html, "the HTML report")
         _check_writable(args.report_md, "the Markdown report")
+        try:
+            args.resources = parse_resources(args.resource or [os.environ.get(RESOURCES_ENV, "")])
+        except UnknownResourceError as exc:
+            raise UsageError(str(exc)) from None
         # a stdout of its own: pytest captures file descriptor 1 while tests run
         stream = os.fdopen(os.dup(out.fileno()), "w", buffering=1) if _has_fileno(out) else out
         with contextlib.ExitStack() as stack:
@@ -609,7 +651,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 target = Target.from_env(env)
             except TargetError as exc:
                 raise UsageError(str(exc)) from None
-            preflight(target)
+            preflight(target, args.resources)
             if given:
                 print(f"target: {target.url}", file=stream, flush=True)
             seed = args.seed if args.seed is not None else random.randrange(1 << 32)

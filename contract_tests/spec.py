@@ -1,19 +1,23 @@
-"""What the suite reads from the spec (`spec/apikey.openapi.yaml`): lifecycle, filters, Rancher
-fields.
+"""The spec model as the credential-resource modules of the suite read it.
+
+The suite's deep modules (`test_lifecycle`, `test_matrix`, `test_auth`, `test_collections`,
+`test_errors`, `test_schemas`, `test_api`, the key pool) test the API credential resource: the
+resource whose lifecycle authenticates in some state and whose fields carry `x-rancher-field.
+basicAuth` (the bootstrap keys are such resources). `load_spec()` gives them that resource of the
+spec model with the derived views they use (paths to settled states, the states whose actions map
+the contract fixes). Nothing here is read from YAML: the spec model (`rancher_contract.specmodel`)
+is the one loader; every resource is tested by `test_resources.py`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import Any
 
-import yaml
+from rancher_contract.contract_tests.resources import settled_paths, spec_model
+from rancher_contract.specmodel import Resource
 
-from rancher_contract.paths import DEFAULT_SPEC
-
-__all__ = ["ActionRule", "Spec", "load_spec"]
+__all__ = ["ActionRule", "Spec", "credential_resource", "load_spec"]
 
 
 @dataclass(frozen=True)
@@ -24,25 +28,34 @@ class ActionRule:
     done: str
 
 
+def credential_resource() -> Resource:
+    """The resource of the spec set that is an API credential (the bootstrap keys' type)."""
+    for resource in spec_model().resources:
+        if resource.basic_auth_fields is not None:
+            return resource
+    raise LookupError("the spec set declares no API credential (x-rancher-field.basicAuth)")
+
+
 @dataclass(frozen=True)
 class Spec:
-    path: Path
-    raw: dict[str, Any]
+    resource: Resource
     states: tuple[str, ...]
     transitioning_states: frozenset[str]
     actions: dict[str, ActionRule]
     actions_by_state: dict[str, frozenset[str]]
     filters: dict[str, tuple[str, ...]]
     hidden_filters: frozenset[str]
-    properties: dict[str, dict[str, Any]]
     schema_actions: tuple[str, ...]
     collection_methods: tuple[str, ...]
     resource_methods: tuple[str, ...]
-    create_through: str = "registering"
-    create_done: str = "active"
-    # the states of a removed key (removed date set: hidden from lists; DELETE answers 200)
-    removed_states: frozenset[str] = frozenset({"removed", "purging", "purged"})
-    authenticates_in: frozenset[str] = frozenset({"active"})
+    create_through: str
+    create_done: str
+    removed_states: frozenset[str]  # removed date set: hidden from lists; DELETE answers 200
+    authenticates_in: frozenset[str]
+
+    @property
+    def type(self) -> str:
+        return self.resource.type
 
     @property
     def lifecycle_actions(self) -> frozenset[str]:
@@ -59,17 +72,8 @@ class Spec:
         """Every settled state a client can bring a key to, with the shortest list of actions that
         leads there from a created key (breadth first over the lifecycle's actions, in spec order).
         """
-        found: dict[str, tuple[str, ...]] = {self.create_done: ()}
-        frontier = [self.create_done]
-        while frontier:
-            following = []
-            for state in frontier:
-                for action in self.actions.values():
-                    if state in action.start and action.done not in found:
-                        found[action.done] = (*found[state], action.name)
-                        following.append(action.done)
-            frontier = following
-        return found
+        assert self.resource.lifecycle is not None
+        return settled_paths(self.resource.lifecycle)
 
     @property
     def exact_action_states(self) -> frozenset[str]:
@@ -98,46 +102,39 @@ class Spec:
         return tuple(state for state in self.states if state in seen)
 
     def max_length(self, field: str) -> int | None:
-        prop = self.properties[field]
-        rancher = prop.get("x-rancher-field", {})
-        value = rancher.get("maxLength", prop.get("maxLength"))
-        return int(value) if value is not None else None
+        found = self.resource.field(field)
+        return found.declared_max_length if found is not None else None
 
 
 @cache
-def load_spec(path: Path = DEFAULT_SPEC) -> Spec:
-    with path.open(encoding="utf-8") as fh:
-        raw: dict[str, Any] = yaml.safe_load(fh)
-    api_key = raw["components"]["schemas"]["ApiKey"]
-    lifecycle = api_key["x-rancher-lifecycle"]
-    resource = api_key["x-rancher-resource"]
-    actions = {
-        name: ActionRule(name, frozenset(rule["from"]), rule["through"], rule["to"])
-        for name, rule in lifecycle["actions"].items()
-    }
-    filters = {
-        field: tuple(item["modifiers"]) for field, item in api_key["x-rancher-filters"].items()
-    }
-    hidden = frozenset(
-        field for field, item in api_key["x-rancher-filters"].items() if item.get("hidden")
-    )
+def load_spec(type_name: str | None = None) -> Spec:
+    """The resource `type_name` of the spec model (default: the API credential resource)."""
+    if type_name is None:
+        resource = credential_resource()
+    else:
+        found = spec_model().resource(type_name)
+        if found is None:
+            raise LookupError(f"the spec set declares no resource {type_name!r}")
+        resource = found
+    lifecycle = resource.lifecycle
+    if lifecycle is None:
+        raise LookupError(f"{resource.type} has no x-rancher-lifecycle")
     return Spec(
-        path=path,
-        raw=raw,
-        states=tuple(lifecycle["states"]),
-        transitioning_states=frozenset(lifecycle["transitioningStates"]),
-        actions=actions,
-        actions_by_state={
-            state: frozenset(names) for state, names in lifecycle["actionsByState"].items()
+        resource=resource,
+        states=lifecycle.states,
+        transitioning_states=frozenset(lifecycle.transitioning_states),
+        actions={
+            a.name: ActionRule(a.name, frozenset(a.from_states), a.through or "", a.to or "")
+            for a in lifecycle.actions
         },
-        filters=filters,
-        hidden_filters=hidden,
-        properties=dict(api_key["properties"]),
-        schema_actions=tuple(resource["schemaActions"]),
-        collection_methods=tuple(resource["collectionMethods"]),
-        resource_methods=tuple(resource["resourceMethods"]),
-        create_through=str(lifecycle["create"]["through"]),
-        create_done=str(lifecycle["create"]["to"]),
-        removed_states=frozenset(lifecycle["delete"]["alreadyDoneStates"]),
-        authenticates_in=frozenset(lifecycle["authenticatesIn"]),
+        actions_by_state={s: frozenset(names) for s, names in lifecycle.actions_by_state},
+        filters={f.field: f.modifiers for f in resource.filters},
+        hidden_filters=frozenset(f.field for f in resource.filters if f.hidden),
+        schema_actions=tuple(a.name for a in resource.schema_actions),
+        collection_methods=resource.collection_methods,
+        resource_methods=resource.resource_methods,
+        create_through=lifecycle.create_through or "",
+        create_done=lifecycle.create_to or "",
+        removed_states=frozenset(lifecycle.removed_states),
+        authenticates_in=frozenset(lifecycle.authenticates_in),
     )

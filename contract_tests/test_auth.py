@@ -6,10 +6,12 @@ import pytest
 
 from rancher_contract.contract_tests.client import Api, Credentials, unique_prefix
 from rancher_contract.contract_tests.pool import KeyPool, Need, declare
+from rancher_contract.contract_tests.resources import spec_model
 from rancher_contract.contract_tests.rules import ContractViolation
 from rancher_contract.contract_tests.spec import load_spec
 
 pytestmark = pytest.mark.usefixtures("auth_on")
+UNAUTHORIZED = spec_model().errors.reason(401) or ""
 PREFIX = unique_prefix()
 NEEDS = {
     "auth:active": Need("active", {"name": f"{PREFIX}auth"}),
@@ -22,7 +24,7 @@ declare(__name__, NEEDS)
 
 
 def _urls(api: Api) -> list[str]:
-    return [api.target.url, api.collection, f"{api.target.url}/schemas/apikey"]
+    return [api.target.url, api.collection, f"{api.target.url}/schemas/{load_spec().type.lower()}"]
 
 
 @pytest.mark.contract("4.challenge")
@@ -30,7 +32,7 @@ def test_missing_credentials_are_401_with_challenge(api: Api) -> None:
     """§4: without credentials every request answers 401 Unauthorized with the Basic challenge."""
     api.links()
     for url in _urls(api):
-        api.get(url, credentials=None).expect_error("4.challenge", 401, "Unauthorized")
+        api.get(url, credentials=None).expect_error("4.challenge", 401, UNAUTHORIZED)
     api.post(api.collection, json={}, credentials=None).expect_error(
         "4.challenge", 401, "Unauthorized"
     )
@@ -47,10 +49,10 @@ def test_wrong_credentials_are_401(api: Api) -> None:
     unknown = Credentials("0" * 20, "x" * 40)
     api.links()
     for creds in (wrong_secret, unknown):
-        api.get(api.collection, credentials=creds).expect_error("4.challenge", 401, "Unauthorized")
+        api.get(api.collection, credentials=creds).expect_error("4.challenge", 401, UNAUTHORIZED)
     api.request(
         "GET", api.collection, headers={"Authorization": "Bearer abc"}, credentials=None
-    ).expect_error("4.challenge", 401, "Unauthorized")
+    ).expect_error("4.challenge", 401, UNAUTHORIZED)
 
 
 def _works(api: Api, creds: Credentials) -> bool:

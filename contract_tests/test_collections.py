@@ -23,6 +23,7 @@ import pytest
 from rancher_contract.contract_tests.client import Api, unique_prefix
 from rancher_contract.contract_tests.pool import KeyPool, Need, declare
 from rancher_contract.contract_tests.rules import ContractViolation
+from rancher_contract.contract_tests.spec import load_spec
 
 # (name suffix, description suffix or None); the prefix goes before both. No name is None here
 # except one.
@@ -487,17 +488,20 @@ def test_pagination_walk(api: Api, keyset: KeySet, order: str) -> None:
 
 @pytest.mark.contract("5.limit")
 def test_limit_default_and_clamp(api: Api, keyset: KeySet) -> None:
-    """§5: limit defaults to 100, clamps to 3000 (also for limit<=0); a non-numeric limit is
-    ignored.
+    """§5: limit defaults to the spec's default, clamps to its maximum (also for limit<=0); a
+    non-numeric limit is ignored.
     """
+    limits = load_spec().resource.limits
+    assert limits is not None
+    default, maximum = limits.default, limits.maximum
     scope = [("name_prefix", keyset.prefix)]
     for value, expected in (
-        (None, 100),
-        ("5000", 3000),
-        ("0", 3000),
-        ("-1", 3000),
-        ("abc", 100),
-        ("3000", 3000),
+        (None, default),
+        (str(maximum + 2000), maximum),
+        ("0", maximum),
+        ("-1", maximum),
+        ("abc", default),
+        (str(maximum), maximum),
         ("7", 7),
     ):
         params = [*scope, ("limit", value)] if value is not None else scope

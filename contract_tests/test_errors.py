@@ -8,6 +8,7 @@ import pytest
 
 from rancher_contract.contract_tests.client import Api, unique_prefix
 from rancher_contract.contract_tests.pool import KeyPool, Need, declare
+from rancher_contract.contract_tests.resources import spec_model
 from rancher_contract.contract_tests.rules import ContractViolation
 from rancher_contract.contract_tests.spec import load_spec
 
@@ -16,6 +17,8 @@ ABSENT = "1c987654321000"  # an id no server has: the suite never mutates keys i
 
 PREFIX = unique_prefix()
 REMOVED = load_spec().removed_states  # removed, purging, purged
+NOT_FOUND = spec_model().errors.reason(404) or ""
+NOT_ALLOWED = spec_model().errors.reason(405) or ""
 declare(
     __name__,
     {
@@ -167,16 +170,16 @@ def test_number_or_boolean_for_text_is_coerced_or_rejected(api: Api, value: Any)
 def test_unknown_id_is_404(api: Api) -> None:
     """§6: GET, PUT, DELETE and an action on an unknown id answer 404 Not Found."""
     url = f"{api.collection.rstrip('/')}/{ABSENT}"
-    api.get(url).expect_error("6.not-found", 404, "Not Found")
-    api.put(url, json={"name": "x"}).expect_error("6.not-found", 404, "Not Found")
-    api.delete(url).expect_error("6.not-found", 404, "Not Found")
-    api.post(f"{url}/?action=deactivate").expect_error("6.not-found", 404, "Not Found")
+    api.get(url).expect_error("6.not-found", 404, NOT_FOUND)
+    api.put(url, json={"name": "x"}).expect_error("6.not-found", 404, NOT_FOUND)
+    api.delete(url).expect_error("6.not-found", 404, NOT_FOUND)
+    api.post(f"{url}/?action=deactivate").expect_error("6.not-found", 404, NOT_FOUND)
 
 
 @pytest.mark.contract("6.not-found")
 def test_unknown_collection_is_404(api: Api) -> None:
     """§6: an unknown collection (/v1/foos) answers 404 Not Found."""
-    api.get(f"{api.target.url}/foos").expect_error("6.not-found", 404, "Not Found")
+    api.get(f"{api.target.url}/foos").expect_error("6.not-found", 404, NOT_FOUND)
 
 
 @pytest.mark.contract("6.method-not-allowed")
@@ -185,9 +188,9 @@ def test_methods_not_offered_are_405(api: Api, key: dict[str, Any]) -> None:
     allowed.
     """
     self_url = key["links"]["self"]
-    api.put(api.collection, json={}).expect_error("6.method-not-allowed", 405, "Method not allowed")
-    api.delete(api.collection).expect_error("6.method-not-allowed", 405, "Method not allowed")
-    api.post(self_url, json={}).expect_error("6.method-not-allowed", 405, "Method not allowed")
+    api.put(api.collection, json={}).expect_error("6.method-not-allowed", 405, NOT_ALLOWED)
+    api.delete(api.collection).expect_error("6.method-not-allowed", 405, NOT_ALLOWED)
+    api.post(self_url, json={}).expect_error("6.method-not-allowed", 405, NOT_ALLOWED)
     api.request("PATCH", self_url, json={"name": "x"}).expect_error(
         "6.method-not-allowed", 405, "Method not allowed"
     )
@@ -223,7 +226,7 @@ def test_action_not_valid_in_state_is_422(api: Api, key: dict[str, Any]) -> None
 @pytest.mark.contract("3.delete-active")
 def test_delete_of_active_key_is_405(api: Api, key: dict[str, Any]) -> None:
     """§3/§6: DELETE of a key that is not deactivated answers 405 and changes nothing."""
-    api.delete(key["links"]["self"]).expect_error("3.delete-active", 405, "Method not allowed")
+    api.delete(key["links"]["self"]).expect_error("3.delete-active", 405, NOT_ALLOWED)
     after = api.get(key["links"]["self"]).expect("3.delete-active", 200).body
     if after["state"] != "active":
         raise ContractViolation(

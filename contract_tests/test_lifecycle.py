@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_s
 
 from rancher_contract.contract_tests.client import Api, Credentials
 from rancher_contract.contract_tests.conftest import profile
+from rancher_contract.contract_tests.resources import spec_model
 from rancher_contract.contract_tests.rules import ContractViolation
 from rancher_contract.contract_tests.spec import load_spec
 
@@ -221,7 +222,9 @@ def make_machine(api: Api, prefix: str, seen: list[ModelKey]) -> type[RuleBasedS
             self.refresh(key)
             remove = SPEC.actions["remove"]
             if key.settled and key.state == SPEC.create_done:
-                api.delete(key.self_url).expect_error("3.delete-active", 405, "Method not allowed")
+                api.delete(key.self_url).expect_error(
+                    "3.delete-active", 405, spec_model().errors.reason(405) or ""
+                )
                 self.observe(key, api.get(key.self_url).expect("3.delete-active", 200).body)
                 return
             if not key.settled:

@@ -11,15 +11,19 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from rancher_contract.contract_tests.resources import settled_paths, spec_model
 from rancher_contract.contract_tests.rules import ContractViolation
-from rancher_contract.contract_tests.spec import load_spec
+from rancher_contract.contract_tests.schemacheck import (
+    collection_problems as collection_schema_problems,
+)
+from rancher_contract.contract_tests.schemacheck import field_problems
+from rancher_contract.specmodel import STORE_SALTED_HASH, Resource
 
 __all__ = [
     "ALL_PARTS",
@@ -31,6 +35,7 @@ __all__ = [
     "check_headers",
     "check_resource",
     "check_secret",
+    "operation_and_resource",
     "operation_of",
     "origin_of",
     "validate_exchange",
@@ -38,19 +43,9 @@ __all__ = [
 
 NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "<not JSON>"})()
 
-RESOURCE_KEYS = (
-    "id type links actions baseType name description accountId kind publicValue secretValue state "
-    "transitioning transitioningMessage transitioningProgress uuid created createdTS removed"
-).split()
-COLLECTION_KEYS = (
-    "type resourceType links createTypes actions data sortLinks pagination sort filters "
-    "createDefaults"
-).split()
-REASONS = {401: "Unauthorized", 404: "Not Found", 405: "Method not allowed", 409: "Conflict"}
-ID_RE = re.compile(r"^1c[0-9]+$")
-PUBLIC_RE = re.compile(r"^[0-9A-F]{20}$")
+ERROR_KEYS = ("id", "type", "links", "actions", "status", "code", "message", "detail", "baseType")
+# a date as the spec's date-time fields carry it (to compare with its epoch-millisecond twin)
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
-REALM = 'Basic realm="Enter API access key and secret key as username and password"'
 
 
 @dataclass
@@ -155,7 +150,9 @@ def check_headers(exchange: Exchange, api_base: str) -> None:
 
 
 def check_error(exchange: Exchange) -> None:
-    """The Rancher error object (contract section 6)."""
+    """The Rancher error object (contract section 6); the reasons and the challenge are the spec's
+    (`x-rancher-errors`, the 401 `WWW-Authenticate`)."""
+    model = spec_model()
     body = exchange.json
     if not isinstance(body, dict):
         raise _fail(
@@ -163,21 +160,7 @@ def check_error(exchange: Exchange) -> None:
             exchange,
             f"the error body is not a JSON object: {exchange.text[:200]!r}",
         )
-    missing = [
-        k
-        for k in (
-            "id",
-            "type",
-            "links",
-            "actions",
-            "status",
-            "code",
-            "message",
-            "detail",
-            "baseType",
-        )
-        if k not in body
-    ]
+    missing = [k for k in ERROR_KEYS if k not in body]
     if missing:
         raise _fail("6.error-object", exchange, f"the error object lacks {', '.join(missing)}")
     problems = []
@@ -191,7 +174,7 @@ def check_error(exchange: Exchange) -> None:
         problems.append("links and actions are not objects")
     if not isinstance(body["id"], str) or not isinstance(body["code"], str) or not body["code"]:
         problems.append(f"id {body['id']!r} or code {body['code']!r} is not a string")
-    reason = REASONS.get(exchange.status)
+    reason = model.errors.reason(exchange.status)
     if reason and (body["code"] != reason or body["message"] != reason):
         problems.append(
             f"a {exchange.status} has code/message {body['code']!r}/{body['message']!r}, "
@@ -201,11 +184,13 @@ def check_error(exchange: Exchange) -> None:
         problems.append(f"a 422 validation error without a fieldName (code {body['code']!r})")
     if problems:
         raise _fail("6.error-object", exchange, "; ".join(problems))
-    if exchange.status == 401 and exchange.headers.get("www-authenticate") != REALM:
+    challenge = model.www_authenticate
+    if exchange.status == 401 and exchange.headers.get("www-authenticate") != challenge:
         raise _fail(
             "4.challenge",
             exchange,
-            f"WWW-Authenticate is {exchange.headers.get('www-authenticate')!r}, expected {REALM!r}",
+            f"WWW-Authenticate is {exchange.headers.get('www-authenticate')!r}, expected "
+            f"{challenge!r}",
         )
 
 
@@ -216,103 +201,77 @@ def _epoch(text: str) -> int:
 ALL_PARTS = frozenset({"shape", "secret", "actions"})
 
 
+def _resource_of(type_name: Any) -> Resource | None:
+    if not isinstance(type_name, str):
+        return None
+    resource = spec_model().resource(type_name)
+    return resource if resource is not None and resource.type == type_name else None
+
+
 def check_resource(
-    exchange: Exchange, obj: Any, *, created: bool, parts: frozenset[str] = ALL_PARTS
+    exchange: Exchange,
+    obj: Any,
+    *,
+    created: bool,
+    parts: frozenset[str] = ALL_PARTS,
+    resource: Resource | None = None,
 ) -> None:
-    """The apiKey resource (contract sections 2 and 3): shape and links, the secret, the actions
-    map.
-    """
-    spec = load_spec()
+    """A resource of the spec set (contract sections 2 and 3): its JSON Schema (types, patterns,
+    enums, formats, required properties: checked with jsonschema), and what the schema cannot
+    say: transitioning against the lifecycle, the timestamps against their dates, generated
+    values, links, the fields read on create only, the actions map."""
     if not isinstance(obj, dict):
         raise _fail("2.resource-shape", exchange, f"the resource is not an object: {obj!r}")
-    missing = [k for k in RESOURCE_KEYS if k not in obj]
-    if missing:
-        raise _fail(
-            "2.resource-shape",
-            exchange,
-            f"the resource {obj.get('id')!r} lacks {', '.join(missing)}",
-        )
-    rid = obj["id"]
-    problems = []
-    checks: list[tuple[bool, str]] = [
-        (isinstance(rid, str) and bool(ID_RE.match(rid)), f"id {rid!r} is not of the form 1c<n>"),
-        (obj["type"] == "apiKey", f"type is {obj['type']!r}"),
-        (obj["baseType"] == "credential", f"baseType is {obj['baseType']!r}"),
-        (obj["kind"] == "apiKey", f"kind is {obj['kind']!r}"),
-        (obj["name"] is None or isinstance(obj["name"], str), f"name is {obj['name']!r}"),
-        (
-            obj["description"] is None or isinstance(obj["description"], str),
-            f"description is {obj['description']!r}",
-        ),
-        (
-            obj["accountId"] is None or isinstance(obj["accountId"], str),
-            f"accountId is {obj['accountId']!r}",
-        ),
-        (obj["state"] in spec.states, f"state {obj['state']!r} is not a lifecycle state"),
-        (
-            obj["transitioning"] in ("yes", "no", "error"),
-            f"transitioning is {obj['transitioning']!r}",
-        ),
-        (
-            obj["transitioningMessage"] is None or isinstance(obj["transitioningMessage"], str),
-            f"transitioningMessage is {obj['transitioningMessage']!r}",
-        ),
-        (
-            obj["transitioningProgress"] is None or type(obj["transitioningProgress"]) is int,
-            f"transitioningProgress is {obj['transitioningProgress']!r}",
-        ),
-        (
-            isinstance(obj["links"], dict) and isinstance(obj["actions"], dict),
-            "links or actions is not an object",
-        ),
-    ]
-    problems += [message for ok, message in checks if not ok]
-    if obj["state"] in spec.transitioning_states and obj["transitioning"] == "no":
-        problems.append(
-            f"state {obj['state']!r} is a transitioning state but transitioning is 'no'"
-        )
-    if obj["state"] not in spec.transitioning_states and obj["transitioning"] == "yes":
-        problems.append(
-            f"state {obj['state']!r} is not a transitioning state but transitioning is 'yes'"
-        )
-    try:
-        uuid.UUID(str(obj["uuid"]))
-    except ValueError:
-        problems.append(f"uuid {obj['uuid']!r} is not a UUID")
-    created_text, created_ts = obj["created"], obj["createdTS"]
-    if not (isinstance(created_text, str) and DATE_RE.match(created_text)):
-        problems.append(
-            f"created {created_text!r} is not an ISO-8601 UTC date with second precision"
-        )
-    elif type(created_ts) is not int or abs(created_ts // 1000 - _epoch(created_text)) > 1:
-        problems.append(
-            f"createdTS {created_ts!r} is not created ({created_text}) in epoch milliseconds"
-        )
-    removed = obj["removed"]
-    if removed is not None:
-        if not (isinstance(removed, str) and DATE_RE.match(removed)):
-            problems.append(f"removed {removed!r} is not an ISO-8601 UTC date")
-        elif (
-            type(obj.get("removedTS")) is not int
-            or abs(obj["removedTS"] // 1000 - _epoch(removed)) > 1
-        ):
+    resource = resource or _resource_of(obj.get("type"))
+    if resource is None:
+        raise _fail("2.resource-shape", exchange, f"type {obj.get('type')!r} is no resource")
+    rid = obj.get("id")
+    generated = {f.name for f in resource.fields if f.generate and not f.read_on_create_only}
+    # the fields read on create only are check_secret's: an action response MAY carry the stored
+    # value (a salted hash: not of the declared form)
+    secret = {f.name for f in resource.fields if f.read_on_create_only}
+    errors = [(n, m) for n, m in field_problems(resource.type, obj) if n not in secret]
+    found = [message for name, message in errors if name not in generated]
+    if found and "shape" in parts:
+        raise _fail("2.resource-shape", exchange, f"{resource.type} {rid!r}: " + "; ".join(found))
+    problems: list[str] = []
+    lifecycle = resource.lifecycle
+    state = obj.get("state")
+    if lifecycle is not None and isinstance(state, str):
+        if lifecycle.is_transitioning(state) and obj.get("transitioning") == "no":
+            problems.append(f"state {state!r} is a transitioning state but transitioning is 'no'")
+        if not lifecycle.is_transitioning(state) and obj.get("transitioning") == "yes":
             problems.append(
-                f"removed is set but removedTS {obj.get('removedTS')!r} does not match it"
+                f"state {state!r} is not a transitioning state but transitioning is 'yes'"
             )
+    for date_field, ts_field in (("created", "createdTS"), ("removed", "removedTS")):
+        text, ts = obj.get(date_field), obj.get(ts_field)
+        if isinstance(text, str) and DATE_RE.match(text):
+            if type(ts) is not int or abs(ts // 1000 - _epoch(text)) > 1:
+                problems.append(f"{ts_field} {ts!r} is not {date_field} ({text}) in epoch ms")
     if problems and "shape" in parts:
         raise _fail("2.resource-shape", exchange, f"resource {rid}: " + "; ".join(problems))
     if "secret" in parts:
-        check_secret(exchange, obj, created=created)
-    if "actions" in parts and not problems:
-        check_actions(exchange, obj)
-    if "shape" not in parts:
+        check_secret(exchange, obj, created=created, resource=resource)
+    if "actions" in parts and not found and not problems and lifecycle is not None:
+        check_actions(exchange, obj, resource)
+    if "shape" not in parts or (errors and found):
         return
-    if not (isinstance(obj["publicValue"], str) and PUBLIC_RE.match(obj["publicValue"])):
-        raise _fail(
-            "2.generated-values",
-            exchange,
-            f"publicValue {obj['publicValue']!r} is not 20 characters [0-9A-F]",
-        )
+    for prop in resource.fields:
+        rule = prop.generate
+        value = obj.get(prop.name)
+        if rule is None or prop.read_on_create_only:
+            continue
+        if not (
+            isinstance(value, str)
+            and len(value) == rule.length
+            and set(value) <= set(rule.alphabet)
+        ):
+            raise _fail(
+                "2.generated-values",
+                exchange,
+                f"{prop.name} {value!r} is not {rule.length} characters of {rule.alphabet!r}",
+            )
     self_link = obj["links"].get("self")
     if not _absolute(self_link, exchange.url):
         raise _fail(
@@ -324,7 +283,7 @@ def check_resource(
     if (
         segments[-1] != rid
         or len(segments) < 3
-        or segments[-2].lower() not in {"apikeys", "apikey"}
+        or segments[-2].lower() not in {resource.url_segment, resource.type.lower()}
     ):
         raise _fail(
             "2.links-self", exchange, f"links.self {self_link!r} is not the URL of resource {rid}"
@@ -338,61 +297,107 @@ def check_resource(
             )
 
 
-# The clear secrets of the keys this process saw created (id -> secret), so that an action
-# response can be told apart: it MAY carry the stored hash (contract section 8), never the secret.
-CLEAR_SECRETS: dict[str, str] = {}
+# The clear values of the fields read on create only that this process saw in create responses
+# ((type, id, field) -> value), so that an action response can be told apart: for a field stored as
+# a salted hash it MAY carry the stored hash (contract section 8), never the clear value.
+CLEAR_SECRETS: dict[tuple[str, str, str], str] = {}
 
 
-def check_secret(exchange: Exchange, obj: dict[str, Any], *, created: bool) -> None:
-    secret = obj.get("secretValue")
-    if created and not (isinstance(secret, str) and len(secret) == 40):
+def _sent(exchange: Exchange) -> dict[str, Any]:
+    try:
+        body = json.loads(exchange.request_body or "null")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def check_secret(
+    exchange: Exchange, obj: dict[str, Any], *, created: bool, resource: Resource | None = None
+) -> None:
+    """The fields read on create only (`readOnCreateOnly`): a generated one is in the create
+    response; a written one is the value sent or null there; every later GET, list, PUT and DELETE
+    shows null; an action response MAY carry the stored value, never the clear one of a field
+    stored as a salted hash."""
+    resource = resource or _resource_of(obj.get("type"))
+    if resource is None:
+        return
+    rid = str(obj.get("id"))
+    for prop in resource.fields:
+        if not prop.read_on_create_only:
+            continue
+        secret = obj.get(prop.name)
+        key = (resource.type, rid, prop.name)
+        if created:
+            if prop.generate is not None and not (
+                isinstance(secret, str) and len(secret) == prop.generate.length
+            ):
+                raise _fail(
+                    "2.secret-once",
+                    exchange,
+                    f"the create response has {prop.name} {secret!r}, not the "
+                    f"{prop.generate.length}-character generated value",
+                )
+            if prop.generate is None and secret is not None:
+                sent = _sent(exchange).get(prop.name)
+                if secret != sent:
+                    raise _fail(
+                        "2.secret-once",
+                        exchange,
+                        f"the create response has {prop.name} {secret!r}, neither the value "
+                        f"sent ({sent!r}) nor null",
+                    )
+            if isinstance(secret, str):
+                CLEAR_SECRETS[key] = secret
+            continue
+        if secret is None:
+            continue
+        if exchange.method == "POST" and operation_of(exchange) == "action":
+            # Rancher blanks these fields on non-POST requests only: an action response may show
+            # the stored value, which for a salted hash is never the clear one.
+            if prop.store == STORE_SALTED_HASH and secret == CLEAR_SECRETS.get(key):
+                raise _fail(
+                    "2.secret-once",
+                    exchange,
+                    f"the {exchange.method} action response shows the clear {prop.name} of "
+                    f"{resource.type} {rid} again",
+                )
+            if not isinstance(secret, str):
+                raise _fail("2.secret-once", exchange, f"{prop.name} is {secret!r}")
+            continue
         raise _fail(
             "2.secret-once",
             exchange,
-            f"the create response has secretValue {secret!r}, not the 40-character secret",
+            f"{prop.name} of {resource.type} {rid} is readable again in {exchange.method} "
+            f"({secret!r})",
         )
-    if created:
-        CLEAR_SECRETS[str(obj.get("id"))] = str(secret)
-        return
-    if secret is None:
-        return
-    if exchange.method == "POST" and operation_of(exchange) == "action":
-        # Rancher blanks the secret on non-POST requests only: an action response may show the
-        # stored (salted, hashed) value, which is never the clear secret.
-        if secret == CLEAR_SECRETS.get(str(obj.get("id"))):
-            raise _fail(
-                "2.secret-once",
-                exchange,
-                f"the {exchange.method} action response shows the clear secret of key "
-                f"{obj.get('id')} again",
-            )
-        if not isinstance(secret, str):
-            raise _fail("2.secret-once", exchange, f"secretValue is {secret!r}")
-        return
-    raise _fail(
-        "2.secret-once",
-        exchange,
-        f"secretValue is readable again in {exchange.method} ({secret!r})",
-    )
 
 
-def check_actions(exchange: Exchange, obj: dict[str, Any]) -> None:
-    spec = load_spec()
+def check_actions(
+    exchange: Exchange, obj: dict[str, Any], resource: Resource | None = None
+) -> None:
+    """The actions map: exactly the lifecycle actions of the state where the contract fixes them
+    (the settled states a client can reach and the create's state), and each lifecycle action's
+    URL carries ?action=<name>."""
+    resource = resource or _resource_of(obj.get("type"))
+    if resource is None or resource.lifecycle is None:
+        return
+    lifecycle = resource.lifecycle
+    names = frozenset(lifecycle.action_names)
+    optional = frozenset(a.name for a in resource.schema_actions) - names
     state, actions = obj["state"], obj["actions"]
-    lifecycle = frozenset(actions) & spec.lifecycle_actions
-    expected = spec.expected_actions(state)
-    if expected is not None and lifecycle != expected:
-        extra = sorted(set(actions) - spec.lifecycle_actions - spec.optional_actions)
+    listed = frozenset(actions) & names
+    exact = set(settled_paths(lifecycle)) | {lifecycle.create_through}
+    if state in exact and listed != frozenset(lifecycle.actions_in(state)):
+        extra = sorted(set(actions) - names - optional)
         raise _fail(
             "3.actions-map",
             exchange,
             f"resource {obj['id']} in state {state!r} lists the lifecycle actions "
-            f"{sorted(lifecycle)}, "
-            f"expected exactly {sorted(expected)}"
+            f"{sorted(listed)}, expected exactly {sorted(lifecycle.actions_in(state))}"
             + (f" (other actions: {extra})" if extra else ""),
         )
     for name, url in actions.items():
-        if name in spec.lifecycle_actions and parse_qs(urlsplit(url).query).get("action") != [name]:
+        if name in names and parse_qs(urlsplit(url).query).get("action") != [name]:
             raise _fail(
                 "3.actions-map",
                 exchange,
@@ -401,87 +406,70 @@ def check_actions(exchange: Exchange, obj: dict[str, Any]) -> None:
 
 
 def check_collection(
-    exchange: Exchange, body: dict[str, Any], parts: frozenset[str] = ALL_PARTS
+    exchange: Exchange,
+    body: dict[str, Any],
+    parts: frozenset[str] = ALL_PARTS,
+    resource: Resource | None = None,
 ) -> None:
-    """The collection envelope (contract section 5) and every resource in it."""
-    spec = load_spec()
-    missing = [k for k in COLLECTION_KEYS if k not in body]
-    if missing:
-        raise _fail("5.envelope", exchange, f"the collection lacks {', '.join(missing)}")
+    """The collection envelope (contract section 5): its JSON Schema, the absolute URLs, a sort
+    link and a filters entry for every filter of the spec; and every resource in it."""
+    resource = resource or _resource_of(body.get("resourceType"))
+    if resource is None:
+        return
+    found = collection_schema_problems(resource.type, {**body, "data": []})
+    if found and "shape" in parts:
+        raise _fail("5.envelope", exchange, f"{resource.type} collection: " + "; ".join(found))
+    filters = [f.field for f in resource.filters]
     problems = []
-    if body["resourceType"] != "apiKey":
-        problems.append(f"resourceType is {body['resourceType']!r}")
-    if not isinstance(body["data"], list):
-        problems.append("data is not a list")
-    if not isinstance(body["links"], dict) or not _absolute(
+    if not isinstance(body.get("links"), dict) or not _absolute(
         body["links"].get("self"), exchange.url
     ):
-        problems.append(f"links.self is not an absolute URL ({body['links']!r})")
-    for key in ("createTypes", "actions", "createDefaults"):
-        if not isinstance(body[key], dict):
-            problems.append(f"{key} is not an object")
-    sort_links = body["sortLinks"]
-    if not isinstance(sort_links, dict) or set(spec.filters) - set(sort_links):
-        problems.append(f"sortLinks lacks {sorted(set(spec.filters) - set(sort_links or {}))}")
+        problems.append(f"links.self is not an absolute URL ({body.get('links')!r})")
+    sort_links = body.get("sortLinks")
+    if not isinstance(sort_links, dict) or set(filters) - set(sort_links):
+        problems.append(f"sortLinks lacks {sorted(set(filters) - set(sort_links or {}))}")
     elif not all(_absolute(url, exchange.url) for url in sort_links.values()):
         problems.append("a sortLinks URL is not absolute")
-    pagination = body["pagination"]
-    if not isinstance(pagination, dict) or not {"next", "limit", "partial"} <= set(pagination):
-        problems.append(f"pagination lacks next/limit/partial: {pagination!r}")
-    else:
-        if pagination["next"] is not None and not _absolute(pagination["next"], exchange.url):
-            problems.append(f"pagination.next {pagination['next']!r} is not an absolute URL")
-        if type(pagination["limit"]) is not int or not isinstance(pagination["partial"], bool):
-            problems.append(
-                f"pagination.limit/partial are {pagination['limit']!r}/{pagination['partial']!r}"
-            )
-    sort = body["sort"]
-    if sort is not None and (
-        not isinstance(sort, dict)
-        or not {"name", "order", "reverse"} <= set(sort)
-        or sort["order"] not in ("asc", "desc")
-        or not _absolute(sort["reverse"], exchange.url)
-    ):
-        problems.append(f"sort is {sort!r}, not null or {{name, order, reverse}}")
-    filters = body["filters"]
-    if not isinstance(filters, dict) or set(spec.filters) - set(filters):
-        problems.append(f"filters lacks {sorted(set(spec.filters) - set(filters or {}))}")
-    else:
-        for name in spec.filters:
-            conditions = filters[name]
-            if conditions is not None and not (
-                isinstance(conditions, list)
-                and all(isinstance(c, dict) and {"modifier", "value"} <= set(c) for c in conditions)
-            ):
-                problems.append(
-                    f"filters.{name} is {conditions!r}, not null or a list of {{modifier, value}}"
-                )
+    pagination = body.get("pagination")
+    if isinstance(pagination, dict):
+        nxt = pagination.get("next")
+        if nxt is not None and not _absolute(nxt, exchange.url):
+            problems.append(f"pagination.next {nxt!r} is not an absolute URL")
+    sort = body.get("sort")
+    if isinstance(sort, dict) and not _absolute(sort.get("reverse"), exchange.url):
+        problems.append(f"sort.reverse {sort.get('reverse')!r} is not an absolute URL")
+    conditions = body.get("filters")
+    if not isinstance(conditions, dict) or set(filters) - set(conditions):
+        problems.append(f"filters lacks {sorted(set(filters) - set(conditions or {}))}")
     if problems and "shape" in parts:
         raise _fail("5.envelope", exchange, "; ".join(problems))
-    for item in body["data"] if isinstance(body["data"], list) else []:
-        check_resource(exchange, item, created=False, parts=parts)
+    for item in body["data"] if isinstance(body.get("data"), list) else []:
+        check_resource(exchange, item, created=False, parts=parts, resource=resource)
 
 
 def operation_of(exchange: Exchange) -> str:
     """Which operation of the API the request was: list, create, read, update, delete, action or
-    other.
-    """
+    other."""
+    return operation_and_resource(exchange)[0]
+
+
+def operation_and_resource(exchange: Exchange) -> tuple[str, Resource | None]:
+    """The operation and the resource of the spec set it was on (the type segment in any case,
+    singular or plural)."""
     segments = urlsplit(exchange.url).path.rstrip("/").split("/")
-    if (
-        len(segments) >= 2
-        and segments[-1].lower() in {"apikeys", "apikey"}
-        and segments[-2] == "v1"
-    ):
-        return {"GET": "list", "POST": "create"}.get(exchange.method, "other")
-    if (
-        len(segments) >= 3
-        and segments[-2].lower() in {"apikeys", "apikey"}
-        and segments[-3] == "v1"
-    ):
+    model = spec_model()
+
+    def named(segment: str) -> Resource | None:
+        return model.resource(segment)
+
+    if len(segments) >= 2 and segments[-2] == "v1" and (found := named(segments[-1])):
+        return {"GET": "list", "POST": "create"}.get(exchange.method, "other"), found
+    if len(segments) >= 3 and segments[-3] == "v1" and (found := named(segments[-2])):
         if exchange.method == "POST":
-            return "action" if "action" in exchange.query else "other"
-        return {"GET": "read", "PUT": "update", "DELETE": "delete"}.get(exchange.method, "other")
-    return "other"
+            return ("action" if "action" in exchange.query else "other"), found
+        operation = {"GET": "read", "PUT": "update", "DELETE": "delete"}.get(exchange.method)
+        return operation or "other", found
+    return "other", None
 
 
 SUCCESS_STATUS = {
@@ -499,9 +487,10 @@ def check_body(exchange: Exchange, parts: frozenset[str] = ALL_PARTS) -> None:
     body = exchange.json
     if not 200 <= exchange.status < 300 or not isinstance(body, dict):
         return
-    if body.get("type") == "apiKey":
-        check_resource(exchange, body, created=operation_of(exchange) == "create", parts=parts)
-    elif body.get("type") == "collection" and body.get("resourceType") == "apiKey":
+    if (resource := _resource_of(body.get("type"))) is not None:
+        created = operation_of(exchange) == "create"
+        check_resource(exchange, body, created=created, parts=parts, resource=resource)
+    elif body.get("type") == "collection" and _resource_of(body.get("resourceType")) is not None:
         check_collection(exchange, body, parts=parts)
 
 

@@ -39,6 +39,8 @@ class Fault:
     # the transition time (`serve --transition-delay`) the server needs for the fault to show: a
     # fault in a transitioning state is invisible while transitions complete at once
     transition_delay: float = 0.0
+    # the resources whose tests catch it (`rancher-contract test --resource`); empty: the default
+    resources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -269,9 +271,10 @@ def _fault(
     rules: tuple[str, ...],
     description: str,
     transition_delay: float = 0.0,
+    resources: tuple[str, ...] = (),
 ) -> Callable[[FaultFn], FaultFn]:
     def register(fn: FaultFn) -> FaultFn:
-        FAULTS[name] = Fault(name, description, section, rules, transition_delay)
+        FAULTS[name] = Fault(name, description, section, rules, transition_delay, resources)
         _IMPLEMENTATIONS[name] = fn
         return fn
 
@@ -1068,6 +1071,163 @@ def _action_shows_secret(parts: _Parts) -> None:
         return (status, data) if changed else None
 
     parts.middlewares.append(_json_rewrite(fn))
+
+
+# -- registryCredential (the second resource): request/response rewrites on its routes
+# ----------------------------------------------------------------------------------------------
+
+_RC = ("registryCredential",)
+
+
+def _on(scope: Scope, plural: str, *, item: bool) -> bool:
+    """Whether the request is on the collection `plural` (item=False) or one of its resources."""
+    segments = _segments(scope)
+    names = {plural.lower(), plural.lower().removesuffix("s")}
+    if item:
+        return len(segments) == 3 and segments[0] == "v1" and segments[1].lower() in names
+    return len(segments) == 2 and segments[0] == "v1" and segments[1].lower() in names
+
+
+def _json_body(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
+
+
+def _typed(data: Any, type_name: str) -> list[dict[str, Any]]:
+    if not isinstance(data, dict):
+        return []
+    if data.get("type") == type_name:
+        return [data]
+    if data.get("type") == "collection":
+        return [
+            i for i in data.get("data", []) if isinstance(i, dict) and i.get("type") == type_name
+        ]
+    return []
+
+
+@_fault("rc-secret-on-get", "§4", ("2.secret-once",),
+        "registryCredential: GET and lists show the secretValue sent at create",
+        resources=_RC)  # fmt: skip
+def _rc_secret_on_get(parts: _Parts) -> None:
+    secrets: dict[str, str] = {}
+
+    def read(scope: Scope, body: bytes) -> tuple[Scope, bytes] | tuple[int, dict[str, str], bytes]:
+        data = _json_body(body)
+        if (
+            scope.get("method") == "POST"
+            and _on(scope, "registryCredentials", item=False)
+            and isinstance(data, dict)
+            and isinstance(data.get("secretValue"), str)
+        ):
+            scope = {**scope, "rc_secret": data["secretValue"]}
+        return scope, body
+
+    def rewrite(
+        scope: Scope, status: int, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        data = _json_body(body)
+        if status == 201 and "rc_secret" in scope and isinstance(data, dict):
+            secrets[str(data.get("id"))] = scope["rc_secret"]
+            return status, headers, body
+        if scope.get("method") == "POST":
+            return status, headers, body
+        items = [i for i in _typed(data, "registryCredential") if i.get("id") in secrets]
+        for item in items:
+            item["secretValue"] = secrets[item["id"]]
+        return (status, headers, json.dumps(data).encode()) if items else (status, headers, body)
+
+    parts.middlewares.append(lambda app: _Rewriter(app, response=rewrite, request=read))
+
+
+@_fault("rc-registry-id-changeable", "§2", ("2.create-only",),
+        "registryCredential: a registryId in a PUT body is applied (it is create-only)",
+        resources=_RC)  # fmt: skip
+def _rc_registry_id_changeable(parts: _Parts) -> None:
+    changed: dict[str, str] = {}
+
+    def read(scope: Scope, body: bytes) -> tuple[Scope, bytes] | tuple[int, dict[str, str], bytes]:
+        data = _json_body(body)
+        if (
+            scope.get("method") == "PUT"
+            and _on(scope, "registryCredentials", item=True)
+            and isinstance(data, dict)
+            and isinstance(data.get("registryId"), str)
+        ):
+            changed[_segments(scope)[2]] = data["registryId"]
+        return scope, body
+
+    def fn(scope: Scope, status: int, headers: dict[str, str], data: Any) -> tuple[int, Any] | None:
+        items = [i for i in _typed(data, "registryCredential") if i.get("id") in changed]
+        for item in items:
+            item["registryId"] = changed[item["id"]]
+        return (status, data) if items else None
+
+    parts.middlewares.append(_json_rewrite(fn))
+    parts.middlewares.append(lambda app: _Rewriter(app, request=read))
+
+
+@_fault("rc-missing-email-accepted", "§6", ("2.required",),
+        "registryCredential: a create without email is accepted (email defaults to '')",
+        resources=_RC)  # fmt: skip
+def _rc_missing_email_accepted(parts: _Parts) -> None:
+    def read(scope: Scope, body: bytes) -> tuple[Scope, bytes] | tuple[int, dict[str, str], bytes]:
+        data = _json_body(body)
+        if (
+            scope.get("method") == "POST"
+            and _on(scope, "registryCredentials", item=False)
+            and isinstance(data, dict)
+            and "email" not in data
+        ):
+            data["email"] = "nobody@example.com"
+            return scope, json.dumps(data).encode()
+        return scope, body
+
+    parts.middlewares.append(lambda app: _Rewriter(app, request=read))
+
+
+@_fault("rc-unknown-registry-accepted", "§6", ("2.reference",),
+        "registryCredential: a registryId that names no registry is accepted (the last registry "
+        "created is used)", resources=_RC)  # fmt: skip
+def _rc_unknown_registry_accepted(parts: _Parts) -> None:
+    seen: list[str] = []
+
+    def registries(
+        scope: Scope, status: int, headers: dict[str, str], data: Any
+    ) -> tuple[int, Any] | None:
+        for item in _typed(data, "registry"):
+            if isinstance(item.get("id"), str) and item["id"] not in seen:
+                seen.append(item["id"])
+        return None
+
+    def read(scope: Scope, body: bytes) -> tuple[Scope, bytes] | tuple[int, dict[str, str], bytes]:
+        data = _json_body(body)
+        if (
+            scope.get("method") == "POST"
+            and _on(scope, "registryCredentials", item=False)
+            and isinstance(data, dict)
+            and isinstance(data.get("registryId"), str)
+            and data["registryId"] not in seen
+            and seen
+        ):
+            data["registryId"] = seen[-1]
+            return scope, json.dumps(data).encode()
+        return scope, body
+
+    parts.middlewares.append(lambda app: _Rewriter(app, request=read))
+    parts.middlewares.append(_json_rewrite(registries))
+
+
+@_fault("rc-no-cascade", "§3", ("3.cascade",),
+        "registryCredential: purging a registry leaves its credentials as they are",
+        resources=_RC)  # fmt: skip
+def _rc_no_cascade(parts: _Parts) -> None:
+    inner = parts.backend
+    while isinstance(inner, _Proxy):
+        inner = inner._inner
+    # the backend runs the spec's cascades in `_cascade`; this server skips them
+    inner._cascade = lambda *args, **kwargs: None
 
 
 def apply_faults(names: Sequence[str], backend: Any, authenticator: Any) -> FaultedParts:
