@@ -139,8 +139,9 @@ def _migrate_from_1(conn: sqlite3.Connection, tables: Sequence[TableLayout]) -> 
             renamed = f"{member.hashed[0][1]}_{column.split('_')[1]}"
             if renamed in new:
                 moved[renamed] = column
+    # OR IGNORE: a row the new table already has (a database opened by both versions) wins
     conn.execute(
-        f"INSERT INTO {table.name} ({', '.join(moved)}) "
+        f"INSERT OR IGNORE INTO {table.name} ({', '.join(moved)}) "
         f"SELECT {', '.join(moved.values())} FROM api_key"
     )
     conn.execute("DROP TABLE api_key")

@@ -43,6 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,46 @@ class _Kind:
     columns_sql: str
     removed_states: frozenset[str]
     transitioning: frozenset[str]
+    # the record's values in attribute order, picked from (computed values + the row's stored
+    # columns): built once, so that a page of records costs one tuple pick per row
+    pick: Callable[[tuple[Any, ...]], tuple[Any, ...]]
+
+
+# the values `_record` computes for every resource, in the order of the tuple it builds
+_COMPUTED_ORDER = (
+    "id",
+    "kind",
+    "state",
+    "transitioning",
+    "transitioningMessage",
+    "transitioningProgress",
+    "uuid",
+    "created",
+    "createdTS",
+    "removed",
+    "removedTS",
+)
+_NULL = len(_COMPUTED_ORDER)  # the index of a None
+
+
+def _picker(
+    layout: ResourceLayout, attrs: Sequence[tuple[str, str]]
+) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    stored = {wire: _NULL + 1 + i for i, (wire, _) in enumerate(layout.stored)}
+    hidden = set(layout.read_on_create_only)
+    indices: list[int] = []
+    for wire, _ in attrs:
+        if wire in _COMPUTED_ORDER:
+            indices.append(_COMPUTED_ORDER.index(wire))
+        elif wire in stored and wire not in hidden:
+            indices.append(stored[wire])
+        else:
+            indices.append(_NULL)
+    if len(indices) == 1:
+        only = indices[0]
+        return lambda values: (values[only],)
+    getter = itemgetter(*indices)
+    return lambda values: tuple(getter(values))
 
 
 def _record_type(
@@ -193,6 +234,7 @@ class SqliteBackend:
                     columns_sql=", ".join(layout.select_columns),
                     removed_states=frozenset(life.removed_states),
                     transitioning=frozenset(life.transitioning_states),
+                    pick=_picker(layout, attrs),
                 )
                 self._register_methods(layout)
         self._table_sql = {table.name: self._completion_sql(table) for table in self.tables}
@@ -526,27 +568,26 @@ class SqliteBackend:
             elif removed is None:
                 removed, removed_ts = format_time(due), int(due) * 1000
         transitioning = state in kind.transitioning
-        layout = kind.layout
-        values: dict[str, Any] = {
-            "id": layout.format_id(n),
-            "kind": kind_value,
-            "state": state,
-            "transitioning": "yes" if transitioning else "no",
-            "transitioningMessage": "In Progress" if transitioning else None,
-            "transitioningProgress": None,
-            "uuid": uuid_,
-            "created": created,
-            "createdTS": created_ts,
-            "removed": removed,
-            "removedTS": removed_ts,
-        }
-        for (wire, _), value in zip(layout.stored, row[10:], strict=True):
-            values[wire] = value
-        for wire in layout.read_on_create_only:
-            values[wire] = None
+        computed = (
+            f"{kind.layout.id_prefix}{n}",
+            kind_value,
+            state,
+            "yes" if transitioning else "no",
+            "In Progress" if transitioning else None,
+            None,  # transitioningProgress
+            uuid_,
+            created,
+            created_ts,
+            removed,
+            removed_ts,
+            None,  # _NULL
+        )
+        record = kind.record(*kind.pick(computed + row[10:]))
         if shown:
-            values.update(shown)
-        return kind.record(**{attr: values.get(wire) for wire, attr in kind.attrs})
+            record = dataclasses.replace(
+                record, **{attr: shown[wire] for wire, attr in kind.attrs if wire in shown}
+            )
+        return record
 
     def _row(self, conn: sqlite3.Connection, kind: _Kind, n: int) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = conn.execute(

@@ -56,3 +56,27 @@ def test_a_schema_1_database_is_carried_over(tmp_path: Path) -> None:
         assert created.id == "1c8"  # the sequence goes on
     finally:
         backend.close()
+
+
+def test_a_database_both_versions_opened_still_opens(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.sqlite3"
+    backend = SqliteBackend(str(path))
+    first = backend.create_api_key(ApiKeyCreateInput(name="new", fields_set=frozenset({"name"})))
+    backend.close()
+    salt, digest = hash_secret("s" * 40)
+    with contextlib.closing(sqlite3.connect(path)) as conn:  # an older version opened it too
+        conn.execute("DROP VIEW api_key")
+        conn.executescript(_SCHEMA_1.replace("CREATE TABLE setting", "CREATE TABLE old_setting"))
+        conn.execute(
+            "INSERT INTO api_key (n, name, kind, public_value, secret_salt, secret_hash, state, "
+            "uuid, created, created_ts) VALUES (1, 'old', 'apiKey', 'AAAABBBBCCCCDDDDEEEE', ?, ?, "
+            "'active', 'u-1', '2017-01-20T10:00:00Z', 1484906400000)",
+            (salt, digest),
+        )
+        conn.commit()
+    backend = SqliteBackend(str(path))
+    try:
+        kept = backend.get_api_key(first.id)
+        assert kept is not None and kept.name == "new"  # the row of the new table wins
+    finally:
+        backend.close()
