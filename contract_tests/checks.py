@@ -355,7 +355,7 @@ def rancher_soft_delete(
         return None
     body = exchange.json if isinstance(exchange.json, dict) else {}
     spec = load_spec()
-    if body.get("state") not in spec.removed_states | {spec.actions["remove"].through}:
+    if body.get("state") not in spec.removed_states | {spec.removal.through}:
         raise LifecycleFailure(
             operation=case.operation.label,
             rule_id="3.delete-removes",

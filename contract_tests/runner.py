@@ -6,9 +6,11 @@ Exit codes (a CI can act on each):
 - 0 the target conforms;
 - 1 it does not: at least one contract rule broke (the summary names each broken rule and its
   reproduction as curl commands). Nothing else is ever 1;
-- 2 bad arguments, an unreachable target, refused keys, or a target that is not a Rancher v1 apiKey
-  API (the pre-check: `GET {url}` and `GET {url}/schemas/apikey` answer JSON objects with Rancher's
-  `X-API-Schemas` header and the apiKey schema), or a selection that runs no test;
+- 2 bad arguments, an unreachable target, refused keys, a target that is not a Rancher v1 API or
+  does not serve a selected resource (the pre-check: `GET {url}` and `GET {url}/schemas/<type>` of
+  each resource `--resource` selects, default every one of the spec set, answer JSON objects with
+  Rancher's `X-API-Schemas` header and the resource's schema; a 404 means not served), or a
+  selection that runs no test;
 - 3 the suite itself could not run: a missing file of the installation, a report path that cannot
   be written, a collection error, or an error inside the suite (a crashed fixture, an exception
   that is not a contract violation, a hypothesis health check); the cause is printed in one line;
@@ -75,8 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rancher-contract test",
         description=(
-            "Run the apiKey contract suite against a server (default: the embedded "
-            "reference server)."
+            "Run the contract suite (every resource of the spec set, or those of --resource) "
+            "against a server (default: the embedded reference server)."
         ),
     )
     parser.add_argument(

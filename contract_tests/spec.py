@@ -101,6 +101,12 @@ class Spec:
                 seen.add(action.through)
         return tuple(state for state in self.states if state in seen)
 
+    @property
+    def removal(self) -> ActionRule:
+        """The lifecycle action DELETE runs (`x-rancher-lifecycle.delete.runs`)."""
+        assert self.resource.lifecycle is not None
+        return self.actions[self.resource.lifecycle.delete.runs or ""]
+
     def max_length(self, field: str) -> int | None:
         found = self.resource.field(field)
         return found.declared_max_length if found is not None else None

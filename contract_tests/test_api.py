@@ -8,6 +8,7 @@ import pytest
 
 from rancher_contract.contract_tests.client import Api, unique_prefix
 from rancher_contract.contract_tests.pool import KeyPool, Need, declare
+from rancher_contract.contract_tests.resources import selected_resources
 from rancher_contract.contract_tests.rules import ContractViolation
 
 PREFIX = unique_prefix()
@@ -22,12 +23,16 @@ declare(
 
 @pytest.mark.contract("1.root-links", "1.absolute-urls")
 def test_root_links_to_every_collection(api: Api) -> None:
-    """§1: GET /v1 answers 200 with absolute links to schemas and apiKeys."""
+    """§1: GET /v1 answers 200 with absolute links to schemas and every collection of the spec
+    set the run tests."""
     links = api.links()
-    for name in ("schemas", "apiKeys"):
+    plurals = [r.plural for r in selected_resources()]
+    for name in ("schemas", api.credential_plural, *plurals):
+        if name not in links:
+            raise ContractViolation("1.root-links", f"GET /v1 does not link to {name!r}")
         if not api.same_origin(links[name]) or not links[name].startswith(("http://", "https://")):
             raise ContractViolation("1.absolute-urls", f"root link {name!r} is {links[name]!r}")
-    api.get(links["apiKeys"]).expect("1.root-links", 200)
+    api.get(links[api.credential_plural]).expect("1.root-links", 200)
     api.get(links["schemas"]).expect("1.root-links", 200)
 
 

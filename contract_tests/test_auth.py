@@ -34,7 +34,7 @@ def test_missing_credentials_are_401_with_challenge(api: Api) -> None:
     for url in _urls(api):
         api.get(url, credentials=None).expect_error("4.challenge", 401, UNAUTHORIZED)
     api.post(api.collection, json={}, credentials=None).expect_error(
-        "4.challenge", 401, "Unauthorized"
+        "4.challenge", 401, UNAUTHORIZED
     )
 
 

@@ -192,10 +192,10 @@ def test_methods_not_offered_are_405(api: Api, key: dict[str, Any]) -> None:
     api.delete(api.collection).expect_error("6.method-not-allowed", 405, NOT_ALLOWED)
     api.post(self_url, json={}).expect_error("6.method-not-allowed", 405, NOT_ALLOWED)
     api.request("PATCH", self_url, json={"name": "x"}).expect_error(
-        "6.method-not-allowed", 405, "Method not allowed"
+        "6.method-not-allowed", 405, NOT_ALLOWED
     )
     api.request("PATCH", api.collection, json={}).expect_error(
-        "6.method-not-allowed", 405, "Method not allowed"
+        "6.method-not-allowed", 405, NOT_ALLOWED
     )
     after = api.get(self_url).expect("6.method-not-allowed", 200).body
     if after["name"] != key["name"] or after["state"] != key["state"]:
@@ -241,7 +241,8 @@ def test_delete_of_deactivated_and_removed_keys(api: Api, prefix: str, key_pool:
     """
     key = key_pool.take("errors:delete").key
     first = api.delete(key["links"]["self"]).expect("3.delete-removes", 200).body
-    if first["state"] not in {"removing", "removed"}:
+    removal = load_spec().removal
+    if first["state"] not in {removal.through, removal.done}:
         raise ContractViolation("3.delete-removes", f"DELETE answered state {first['state']!r}")
     now = api.get(key["links"]["self"]).expect("3.removed-hidden", 200).body
     if now["state"] in REMOVED and now["removed"] is None:

@@ -61,7 +61,7 @@ def _fail(rule_id: str, key: ModelKey, message: str) -> ContractViolation:
 
 
 HIDDEN = SPEC.removed_states  # a removed date is set: never listed
-REMOVAL = HIDDEN | {SPEC.actions["remove"].through}
+REMOVAL = HIDDEN | {SPEC.removal.through}
 
 
 def make_machine(api: Api, prefix: str, seen: list[ModelKey]) -> type[RuleBasedStateMachine]:
@@ -220,7 +220,7 @@ def make_machine(api: Api, prefix: str, seen: list[ModelKey]) -> type[RuleBasedS
         def delete(self, data: st.DataObject) -> None:
             key = self.pick(data)
             self.refresh(key)
-            remove = SPEC.actions["remove"]
+            remove = SPEC.removal
             if key.settled and key.state == SPEC.create_done:
                 api.delete(key.self_url).expect_error(
                     "3.delete-active", 405, spec_model().errors.reason(405) or ""
