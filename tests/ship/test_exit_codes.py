@@ -60,7 +60,7 @@ def test_exit_code_matrix_of_the_installed_tool(
             name
         ].stderr
         assert "Traceback" not in runs[name].stdout + runs[name].stderr
-    assert "is not a Rancher v1 apiKey API" in runs["python3 -m http.server"].stderr
+    assert "is not a Rancher v1 API" in runs["python3 -m http.server"].stderr
     # the rerun hint repeats the URL, and no key appears anywhere in the output of a failing run
     failing = runs["a rule broke"].stdout + runs["a rule broke"].stderr
     assert f"Rerun with: rancher-contract test --url {broken.url} --seed " in failing
@@ -139,7 +139,7 @@ def test_a_json_api_that_is_not_rancher_is_2(tmp_path: Path) -> None:
     finally:
         httpd.shutdown()
     assert run.code == 2, run.output
-    assert "is not a Rancher v1 apiKey API" in one_error_line(run)
+    assert "is not a Rancher v1 API" in one_error_line(run)
 
 
 def test_a_missing_file_of_the_installation_is_3(
