@@ -32,7 +32,7 @@ def test_the_api_key_resource() -> None:
     assert api_key.required_fields == ()
     secret = api_key.field("secretValue")
     assert secret is not None and secret.read_on_create_only and secret.rancher_type == "password"
-    assert (secret.max_length, secret.declared_max_length) == (40, 4096)
+    assert (secret.max_length, secret.declared_max_length) == (None, 4096)
     created_ts = api_key.field("createdTS")
     assert created_ts is not None and not created_ts.is_rancher_field
     assert api_key.limits is not None
