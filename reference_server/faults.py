@@ -994,6 +994,8 @@ def _action_in_state(action: str, states: frozenset[str], accept: bool) -> Fault
     return apply
 
 
+# The transitioning-state faults need a transition long enough for the matrix's probes to land in
+# it on a loaded machine (0.5 s was missed under load): 2 s.
 for _name, _action, _states, _accept, _delay, _rules in (
     ("activate-accepted-when-active", "activate", {"active"}, True, 0.0,
      ("3.action-not-available",)),
@@ -1005,11 +1007,11 @@ for _name, _action, _states, _accept, _delay, _rules in (
      ("3.action-not-available",)),
     ("purge-refused-when-removed", "purge", {"removed"}, False, 0.0,
      ("3.action-result",)),
-    ("remove-refused-when-registering", "remove", {"registering"}, False, 0.5,
+    ("remove-refused-when-registering", "remove", {"registering"}, False, 2.0,
      ("3.action-result",)),
-    ("activate-accepted-when-deactivating", "activate", {"deactivating"}, True, 0.5,
+    ("activate-accepted-when-deactivating", "activate", {"deactivating"}, True, 2.0,
      ("3.action-not-available",)),
-    ("deactivate-refused-when-activating", "deactivate", {"activating"}, False, 0.5,
+    ("deactivate-refused-when-activating", "deactivate", {"activating"}, False, 2.0,
      ("3.action-result",)),
 ):  # fmt: skip
     _fault(
