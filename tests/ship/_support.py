@@ -56,26 +56,38 @@ def checkout_server(db: Path, *args: str) -> Iterator[Server]:
         cwd=REPO_ROOT,
     )
     try:
-        assert process.stdout is not None
-        lines: list[str] = []
-        for line in process.stdout:
-            lines.append(line)
-            if line.startswith("export RANCHER_URL="):
-                break
-        else:
-            raise AssertionError("serve exited early:\n" + "".join(lines))
-        values = dict(part.split("=", 1) for part in lines[-1].split()[1:])
-        threading.Thread(target=process.stdout.read, daemon=True).start()  # keep the pipe drained
+        values, _ = read_banner(process)
         yield Server(
             values["RANCHER_URL"], values["RANCHER_ACCESS_KEY"], values["RANCHER_SECRET_KEY"], db
         )
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+def read_banner(process: subprocess.Popen[str]) -> tuple[dict[str, str], str]:
+    """What `serve` printed up to its `export RANCHER_URL=...` line: (the exported values, text).
+
+    The rest of its output is drained in the background, so a chatty server never blocks."""
+    assert process.stdout is not None
+    lines: list[str] = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("export RANCHER_URL="):
+            break
+    else:
+        raise AssertionError("serve exited early:\n" + "".join(lines))
+    threading.Thread(target=process.stdout.read, daemon=True).start()
+    values = dict(part.split("=", 1) for part in lines[-1].split()[1:])
+    return values, "".join(lines)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

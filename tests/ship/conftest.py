@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests._checkout import REPO_ROOT
+from tests.ship._support import read_banner, stop
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,9 @@ class Installed:
         env = {
             key: value
             for key, value in os.environ.items()
-            if not key.startswith(("RANCHER_", "XDG_", "PYTHON", "VIRTUAL_ENV"))
+            # nothing of the caller's target, per-user directories, Python or CI runner (a real
+            # Actions runner's GITHUB_STEP_SUMMARY would get the tests' summaries)
+            if not key.startswith(("RANCHER_", "XDG_", "PYTHON", "VIRTUAL_ENV", "GITHUB_"))
         }
         env.update(
             HOME=str(self.home),
@@ -131,27 +134,14 @@ def serve(installed: Installed) -> Iterator[Serve]:
     def start(*args: str, env: Mapping[str, str] | None = None) -> Served:
         process = installed.popen("rancher-contract", "serve", "--port", "0", *args, env=env)
         processes.append(process)
-        assert process.stdout is not None
-        lines: list[str] = []
-        for line in process.stdout:
-            lines.append(line)
-            if line.startswith("export RANCHER_URL="):
-                break
-        else:
-            raise AssertionError("serve exited early:\n" + "".join(lines))
-        values = dict(part.split("=", 1) for part in lines[-1].split()[1:])
+        values, output = read_banner(process)
         return Served(
             url=values["RANCHER_URL"],
             access_key=values.get("RANCHER_ACCESS_KEY", ""),
             secret_key=values.get("RANCHER_SECRET_KEY", ""),
-            output="".join(lines),
+            output=output,
         )
 
     yield start
     for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

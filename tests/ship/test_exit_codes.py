@@ -27,7 +27,7 @@ def test_exit_code_matrix_of_the_installed_tool(
 ) -> None:
     """The issue's matrix, from a directory that is not a checkout, with only the wheel."""
     ok = serve("--db", str(tmp_path / "ok.sqlite"))
-    broken = serve("--db", str(tmp_path / "broken.sqlite"), "--fault", "get-leaks-secret")
+    broken = serve("--db", str(tmp_path / "broken.sqlite"), "--fault", "secret-on-get")  # an alias
     keys = ["--access-key", ok.access_key, "--secret-key", ok.secret_key]
     with static_web_server(tmp_path / "www") as static_url:
         cases: dict[str, tuple[list[str], int]] = {
