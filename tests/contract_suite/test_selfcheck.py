@@ -83,7 +83,10 @@ def _schemathesis_cli_run() -> SuiteRun:
         command = [
             str(Path(sys.executable).with_name("schemathesis")), "run", str(DEFAULT_SPEC),
             "--url", url.removesuffix("/v1"), "-a", f"{access_key}:{secret_key}",
-            "--phases", "examples,stateful", "--seed", "20261201",
+            # A fixed seed and no example database: the same scenarios every run. With the database
+            # the number of scenarios depended on earlier runs (11 to 120), and at seed 20261201 the
+            # stateful phase stops after 11 scenarios (20 of 21 links) whenever it starts afresh.
+            "--phases", "examples,stateful", "--seed", "3", "--generation-database", "none",
         ]  # fmt: skip
         started = time.monotonic()
         done = subprocess.run(
