@@ -29,24 +29,32 @@ from rancher_contract.specmodel import (
     load_model,
 )
 
-__all__ = ["COMPUTED_FIELDS", "ResourceLayout", "TableLayout", "default_model", "layouts", "snake"]
+__all__ = [
+    "COMPUTED_FIELDS",
+    "COMPUTED_ORDER",
+    "ResourceLayout",
+    "TableLayout",
+    "default_model",
+    "layouts",
+    "snake",
+]
 
-# What the backend computes for every Rancher resource (never a column of its own).
-COMPUTED_FIELDS = frozenset(
-    {
-        "id",
-        "kind",
-        "state",
-        "transitioning",
-        "transitioningMessage",
-        "transitioningProgress",
-        "uuid",
-        "created",
-        "createdTS",
-        "removed",
-        "removedTS",
-    }
+# What the backend computes for every Rancher resource (never a column of its own), in the order
+# of the tuple `backend._record` builds.
+COMPUTED_ORDER = (
+    "id",
+    "kind",
+    "state",
+    "transitioning",
+    "transitioningMessage",
+    "transitioningProgress",
+    "uuid",
+    "created",
+    "createdTS",
+    "removed",
+    "removedTS",
 )
+COMPUTED_FIELDS = frozenset(COMPUTED_ORDER)
 # The columns every table has (`n` is the number in the id).
 FIXED_COLUMNS = (
     "n",

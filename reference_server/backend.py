@@ -61,6 +61,7 @@ from rancher_contract.generated.server import (
     ValidationError,
 )
 from rancher_contract.reference_server._layout import (
+    COMPUTED_ORDER,
     ResourceLayout,
     TableLayout,
     default_model,
@@ -151,21 +152,7 @@ class _Kind:
     pick: Callable[[tuple[Any, ...]], tuple[Any, ...]]
 
 
-# the values `_record` computes for every resource, in the order of the tuple it builds
-_COMPUTED_ORDER = (
-    "id",
-    "kind",
-    "state",
-    "transitioning",
-    "transitioningMessage",
-    "transitioningProgress",
-    "uuid",
-    "created",
-    "createdTS",
-    "removed",
-    "removedTS",
-)
-_NULL = len(_COMPUTED_ORDER)  # the index of a None
+_NULL = len(COMPUTED_ORDER)  # the index of a None
 
 
 def _picker(
@@ -175,8 +162,8 @@ def _picker(
     hidden = set(layout.read_on_create_only)
     indices: list[int] = []
     for wire, _ in attrs:
-        if wire in _COMPUTED_ORDER:
-            indices.append(_COMPUTED_ORDER.index(wire))
+        if wire in COMPUTED_ORDER:
+            indices.append(COMPUTED_ORDER.index(wire))
         elif wire in stored and wire not in hidden:
             indices.append(stored[wire])
         else:
