@@ -31,6 +31,7 @@ from rancher_contract.contract_tests.validate import (
     origin_of,
     validate_exchange,
 )
+from rancher_contract.specmodel import Resource
 
 __all__ = [
     "NAME_PREFIX",
@@ -229,9 +230,22 @@ class Api:
         """The collection of the API credential resource (the bootstrap keys' type)."""
         return self.links()[self.credential_plural]
 
-    def create(self, body: dict[str, Any] | None = None, **kwargs: Any) -> Reply:
-        reply = self.post(self.collection, json=body if body is not None else {}, **kwargs)
-        return reply
+    def collection_of(self, resource: Resource | str) -> str:
+        """The collection of a resource of the spec set (its root link, else /v1/<plural>)."""
+        found = spec_model().resource(resource) if isinstance(resource, str) else resource
+        if found is None:
+            raise LookupError(f"the spec set declares no resource {resource!r}")
+        return self.links().get(found.plural) or f"{self.target.url}/{found.plural}"
+
+    def create(
+        self,
+        body: dict[str, Any] | None = None,
+        resource: Resource | str | None = None,
+        **kwargs: Any,
+    ) -> Reply:
+        """POST `body` to the collection of `resource` (default: the API credential's)."""
+        url = self.collection if resource is None else self.collection_of(resource)
+        return self.post(url, json=body if body is not None else {}, **kwargs)
 
     def wait(
         self, resource: dict[str, Any], credentials: Credentials | bool | None = True

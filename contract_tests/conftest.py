@@ -20,8 +20,10 @@ from rancher_contract.contract_tests.checks import STOCK_CHECK_RULES, RancherFai
 from rancher_contract.contract_tests.client import Api, Janitor, Recorder, unique_prefix
 from rancher_contract.contract_tests.resources import selected_resources
 from rancher_contract.contract_tests.rules import RULES, ContractViolation, Rule
+from rancher_contract.contract_tests.spec import Spec, load_spec
 from rancher_contract.contract_tests.target import Target, TargetError, parse_max_rps
 from rancher_contract.paths import cache_dir
+from rancher_contract.specmodel import Resource
 
 RECORDER = pytest.StashKey[Recorder]()
 
@@ -151,6 +153,14 @@ def key_pool(target: Target, http: httpx.Client, janitor: Janitor) -> pool.KeyPo
     keys = pool.KeyPool(api)
     keys.prepare(pool.planned())
     return keys
+
+
+@pytest.fixture(scope="module")
+def spec(resource: Resource) -> Spec:
+    """The lifecycle and collection views of the module's `resource` (contract_tests/spec.py)."""
+    if resource.lifecycle is None:
+        pytest.skip(f"{resource.type} has no x-rancher-lifecycle")
+    return load_spec(resource.type)
 
 
 @pytest.fixture

@@ -1,47 +1,82 @@
-"""The key pool: the keys the tests need in given states, prepared together at the start of a run.
+"""The key pool: the resources the tests need in given states, prepared together at the start of a
+run.
 
-A test module declares its keys when it is imported (`declare(__name__, {tag: Need(...)})`); the
-first test that asks for the `pool` fixture has every key of the selected modules created, then
-brought to its state step by step: each step starts the transition of every key that needs it and
-waits for all of them at once. Bringing twenty keys to `removed` thus costs three transition waits
-(create, deactivate, remove) instead of sixty. The path to each state is read from the spec's
-`x-rancher-lifecycle` (`Spec.paths()`), never written here. Keys are created through `Api.create`,
-so the run removes them at its end like every other key it creates.
+A test module declares its resources when it is imported (`declare(__name__, {tag: Need(...)})`,
+or `declare_each` for every resource of the spec set); the first test that asks for the `key_pool`
+fixture has every resource of the selected modules and resources created, then brought to its
+state step by step: each step starts the transition of every resource that needs it and waits for
+all of them at once. Bringing twenty keys to `removed` thus costs three transition waits (create,
+deactivate, remove) instead of sixty. The path to each state is read from the spec's
+`x-rancher-lifecycle` (`Spec.paths()`), a create body's required fields and references from its
+fields (`resources.create_body`): nothing here names a resource or a state. Resources are created
+through `Api.create`, so the run removes them at its end like every other one it creates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rancher_contract.contract_tests.client import Api, Credentials
+from rancher_contract.contract_tests.client import Api, Credentials, unique_prefix
+from rancher_contract.contract_tests.resources import (
+    create_body,
+    creation_order,
+    credential_fields,
+    references_of,
+    selected_resources,
+    spec_model,
+)
 from rancher_contract.contract_tests.rules import ContractViolation
-from rancher_contract.contract_tests.spec import load_spec
+from rancher_contract.contract_tests.spec import Spec, credential_resource, load_spec
 
-__all__ = ["PLAN", "KeyPool", "Need", "PoolKey", "declare", "select_modules"]
+__all__ = [
+    "PLAN",
+    "KeyPool",
+    "Need",
+    "PoolKey",
+    "declare",
+    "declare_each",
+    "pool_tag",
+    "select_modules",
+]
 
 
 @dataclass(frozen=True)
 class Need:
-    state: str  # a settled state of `Spec.paths()`: active, inactive, removed, ...
-    body: Mapping[str, Any] = field(default_factory=dict)  # the create body
+    state: str  # a settled state of `Spec.paths()`
+    body: Mapping[str, Any] = field(default_factory=dict)  # create-body fields (the rest: spec)
     path: tuple[str, ...] | None = None  # the actions to run (default: the spec's shortest path)
+    type: str | None = None  # the resource type (default: the API credential resource)
+
+    @property
+    def resource_type(self) -> str:
+        return self.type or credential_resource().type
 
 
 @dataclass
 class PoolKey:
     tag: str
     key: dict[str, Any]  # as the server showed it after the last wait
-    secret: str  # from the create response
+    secret: str | None  # the credential's password field, from the create response
+    type: str = ""
 
     @property
     def credentials(self) -> Credentials:
-        return Credentials(str(self.key["publicValue"]), self.secret)
+        """The resource's own HTTP Basic values (an API credential's access and secret key)."""
+        resource = spec_model().resource(self.type or str(self.key.get("type")))
+        names = credential_fields(resource) if resource is not None else None
+        user = names[0] if names else "publicValue"
+        return Credentials(str(self.key.get(user)), str(self.secret))
 
     @property
     def self_url(self) -> str:
         return str(self.key["links"]["self"])
+
+
+def pool_tag(type_name: str, tag: str) -> str:
+    """The pool tag of a need `declare_each` declared for `type_name`."""
+    return f"{type_name}:{tag}"
 
 
 # module name -> tag -> need; filled when the test modules are imported
@@ -53,6 +88,23 @@ def declare(module: str, needs: Mapping[str, Need]) -> None:
     PLAN.setdefault(module, {}).update(needs)
 
 
+def declare_each(module: str, needs_of: Callable[[Spec], Mapping[str, Need]]) -> None:
+    """Declare `needs_of(spec)` for every resource of the spec set that has a lifecycle and a
+    create; each tag is taken back as `pool.take(tag, resource_type)`. Only the selected
+    resources' needs are prepared."""
+    for resource in spec_model().resources:
+        if resource.lifecycle is None or resource.operation("create") is None:
+            continue
+        spec = load_spec(resource.type)
+        declare(
+            module,
+            {
+                pool_tag(resource.type, tag): replace(need, type=resource.type)
+                for tag, need in needs_of(spec).items()
+            },
+        )
+
+
 def select_modules(modules: set[str]) -> None:
     """Only the keys of these modules (those with a selected test) are prepared."""
     global _SELECTED
@@ -60,11 +112,14 @@ def select_modules(modules: set[str]) -> None:
 
 
 def planned() -> dict[str, Need]:
+    """The needs of the selected modules, for the selected resources."""
+    types = {r.type for r in selected_resources()}
     return {
         tag: need
         for module, needs in PLAN.items()
         if _SELECTED is None or module in _SELECTED
         for tag, need in needs.items()
+        if need.resource_type in types
     }
 
 
@@ -73,9 +128,10 @@ class KeyPool:
         self.api = api
         self.keys: dict[str, PoolKey] = {}
 
-    def take(self, tag: str) -> PoolKey:
-        """The prepared key of `tag` (each tag belongs to one test, which may change the key)."""
-        return self.keys[tag]
+    def take(self, tag: str, type_name: str | None = None) -> PoolKey:
+        """The prepared resource of `tag` (each tag belongs to one test, which may change it);
+        with `type_name`, of the tag `declare_each` declared for that resource type."""
+        return self.keys[pool_tag(type_name, tag) if type_name else tag]
 
     def prepare(self, needs: Mapping[str, Need]) -> None:
         try:
@@ -88,52 +144,74 @@ class KeyPool:
                 "requests:)\n" + "\n".join(shown),
             ) from None
 
+    def _references(self, needs: Mapping[str, Need]) -> dict[str, str]:
+        """One resource of each type the needed ones reference (created first, settled), by type:
+        the pool's resources share them."""
+        model = spec_model()
+        targets = {
+            other.type
+            for need in needs.values()
+            if (resource := model.resource(need.resource_type)) is not None
+            for _field, other in references_of(resource, model)
+        }
+        ids: dict[str, str] = {}
+        made: list[dict[str, Any]] = []
+        prefix = unique_prefix()
+        for type_name in creation_order(sorted(targets), model):
+            resource = model.resource(type_name)
+            assert resource is not None
+            body = create_body(resource, prefix, ids)
+            created = self.api.create(body, resource).expect("1.success-status", 201).body
+            ids[type_name] = str(created["id"])
+            made.append(created)
+        if made:
+            self.api.wait_all(made)
+        return ids
+
     def _prepare(self, needs: Mapping[str, Need]) -> None:
-        spec = load_spec()
-        paths = spec.paths()
+        specs = {tag: load_spec(need.resource_type) for tag, need in needs.items()}
         plans = {
-            tag: need.path if need.path is not None else paths[need.state]
+            tag: need.path if need.path is not None else specs[tag].paths()[need.state]
             for tag, need in needs.items()
         }
+        references = self._references(needs)
+        prefix = unique_prefix()
+        model = spec_model()
         for tag, need in needs.items():
-            reply = self.api.create(dict(need.body)).expect("1.success-status", 201)
-            body = reply.body
-            self.keys[tag] = PoolKey(tag, body, str(body["secretValue"]))
+            resource = model.resource(need.resource_type)
+            assert resource is not None
+            body = {**create_body(resource, prefix, references), **need.body}
+            reply = self.api.create(body, resource).expect("1.success-status", 201)
+            created = reply.body
+            names = credential_fields(resource)
+            secret = created.get(names[1]) if names else None
+            self.keys[tag] = PoolKey(
+                tag, created, None if secret is None else str(secret), resource.type
+            )
         # An action valid both in the create's state and in its done state (deactivate) starts at
         # once: whether the key is still registering or already active does not matter.
-        early = {
-            spec.create_through,
-            spec.create_done,
-        }
         step = {tag: 0 for tag in needs}
         for tag, plan in plans.items():
-            if plan and early <= spec.actions[plan[0]].start:
+            spec = specs[tag]
+            if plan and {spec.create_through, spec.create_done} <= spec.actions[plan[0]].start:
                 self._start(tag, plan[0])
                 step[tag] = 1
-        self._settle_many(
-            {
-                state: [t for t in needs if self._expected(plans[t], step[t]) == state]
-                for state in {self._expected(plans[t], step[t]) for t in needs}
-            },
-            "3.action-result",
-        )
+        self._settle_many({tag: self._expected(specs[tag], plans[tag], step[tag]) for tag in needs})
         while todo := [tag for tag in needs if len(plans[tag]) > step[tag]]:
             for tag in todo:
                 self._start(tag, plans[tag][step[tag]])
                 step[tag] += 1
-            by_done: dict[str, list[str]] = {}
-            for tag in todo:
-                by_done.setdefault(self._expected(plans[tag], step[tag]), []).append(tag)
-            self._settle_many(by_done)
+            self._settle_many(
+                {tag: self._expected(specs[tag], plans[tag], step[tag]) for tag in todo}
+            )
 
     @staticmethod
-    def _expected(plan: tuple[str, ...], step: int) -> str:
-        """The state a key settles in after the first `step` actions of its plan."""
-        spec = load_spec()
+    def _expected(spec: Spec, plan: tuple[str, ...], step: int) -> str:
+        """The state a resource settles in after the first `step` actions of its plan."""
         return spec.actions[plan[step - 1]].done if step else spec.create_done
 
     def _start(self, tag: str, name: str) -> None:
-        action = load_spec().actions[name]
+        action = load_spec(self.keys[tag].type).actions[name]
         pool_key = self.keys[tag]
         reply = self.api.post(self.api.action_url(pool_key.key, action.name))
         body = reply.expect("3.action-result", 202).body
@@ -145,20 +223,16 @@ class KeyPool:
             )
         pool_key.key = body
 
-    def _settle_many(
-        self, by_state: dict[str, list[str]], rule_id: str = "3.action-result"
-    ) -> None:
-        """One wait for all the keys; each must settle in the state it is listed under."""
-        tags = [tag for group in by_state.values() for tag in group]
+    def _settle_many(self, expected: dict[str, str], rule_id: str = "3.action-result") -> None:
+        """One wait for all the resources (tag -> the state each must settle in)."""
+        tags = list(expected)
         settled = self.api.wait_all([self.keys[tag].key for tag in tags])
         for tag, body in zip(tags, settled, strict=True):
             self.keys[tag].key = body
-        for expected, group in by_state.items():
-            for tag in group:
-                state = self.keys[tag].key["state"]
-                if state != expected:
-                    raise ContractViolation(
-                        rule_id,
-                        f"key {self.keys[tag].key['id']} settled in {state!r}, expected "
-                        f"{expected!r}",
-                    )
+            state = body["state"]
+            if state != expected[tag]:
+                raise ContractViolation(
+                    rule_id,
+                    f"{self.keys[tag].type} {body['id']} settled in {state!r}, expected "
+                    f"{expected[tag]!r}",
+                )

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from rancher_contract.contract_tests.resources import settled_paths, spec_model
-from rancher_contract.specmodel import Resource
+from rancher_contract.contract_tests.resources import path_to, settled_paths, spec_model
+from rancher_contract.specmodel import Lifecycle, Resource
 
 __all__ = ["ActionRule", "Spec", "credential_resource", "load_spec"]
 
@@ -106,6 +106,58 @@ class Spec:
         """The lifecycle action DELETE runs (`x-rancher-lifecycle.delete.runs`)."""
         assert self.resource.lifecycle is not None
         return self.actions[self.resource.lifecycle.delete.runs or ""]
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        assert self.resource.lifecycle is not None
+        return self.resource.lifecycle
+
+    @property
+    def is_credential(self) -> bool:
+        """Whether the resource's own values authenticate in some state (an API credential)."""
+        return bool(self.authenticates_in)
+
+    def update_forms(self, state: str) -> frozenset[str]:
+        """The states a PUT may answer in `state`: itself and its `updating` form (the same state
+        for the contract), and for a removed resource every removed state (it may be purged by
+        the server on its own)."""
+        forms = set(self.lifecycle.update_forms(state))
+        if state in self.removed_states:
+            forms |= self.removed_states
+        return frozenset(forms)
+
+    def done_of(self, state: str) -> str | None:
+        """Where a transitioning `state` settles: the done state of the action (or create) that
+        passes through it, or the settled state of an `updating` form."""
+        if state == self.create_through:
+            return self.create_done
+        for action in self.actions.values():
+            if action.through == state:
+                return action.done
+        return self.lifecycle.settles_from_update(state)
+
+    @property
+    def deletable_state(self) -> str:
+        """The settled state nearest a created resource where DELETE runs its action
+        (`inactive`)."""
+        paths = self.paths()
+        starts = [s for s in paths if s in self.removal.start and s not in self.removed_states]
+        return min(starts, key=lambda s: len(paths[s]))
+
+    @property
+    def idle_state(self) -> str:
+        """The settled state nearest a created resource that is neither the create's state nor
+        removed (`inactive`): still listed, no longer in use."""
+        paths = self.paths()
+        others = [s for s in paths if s != self.create_done and s not in self.removed_states]
+        return min(others, key=lambda s: len(paths[s]))
+
+    def round_trip(self) -> tuple[str, ...]:
+        """Actions that leave the create's state and come back to it (deactivate, activate)."""
+        paths = self.paths()
+        there = paths[self.idle_state]
+        back = path_to(self.lifecycle, self.idle_state, (self.create_done,))
+        return (*there, *(back or ()))
 
     def max_length(self, field: str) -> int | None:
         found = self.resource.field(field)

@@ -128,6 +128,12 @@ def _check_lifecycle(view: SpecView, resource: Resource, life: Node) -> Iterator
         yield Finding(NAME, runs.pointer, f"delete runs {runs.value!r}, which is not an action")
     for item in life.child("authenticatesIn").elements():
         yield from state(item, "authenticatesIn")
+    updating = life.child("updating")
+    for settled, entry in updating.items():
+        if settled not in known or entry.value not in known:
+            yield Finding(NAME, entry.pointer, f"updating {settled} -> {entry.value}: not states")
+        elif entry.value not in transitioning:
+            yield Finding(NAME, entry.pointer, f"updating form {entry.value!r} is not transitioning")
 
     # the action names are the action operation's enum
     action_enum, where = _action_enum(view, resource)

@@ -256,6 +256,7 @@ def _lifecycle(raw: Any, pointer: str) -> Lifecycle | None:
             otherwise_status=otherwise if otherwise is not None else 405,
         ),
         authenticates_in=_strs(raw.get("authenticatesIn")),
+        updating=tuple((str(k), str(v)) for k, v in _map(raw.get("updating")).items()),
         hidden_from_list_when=_str(raw.get("hiddenFromListWhen")),
         pointer=pointer,
     )

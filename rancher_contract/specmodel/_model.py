@@ -156,6 +156,9 @@ class Lifecycle:
     actions_by_state: tuple[tuple[str, tuple[str, ...]], ...]
     delete: DeleteRule
     authenticates_in: tuple[str, ...]  # empty: the resource is no API credential
+    # settled state -> the transient state a PUT may show while it updates (Rancher's
+    # `updating-active`); the resource settles back in the same state
+    updating: tuple[tuple[str, str], ...]
     hidden_from_list_when: str | None  # e.g. "removedSet": the plain list hides such resources
     pointer: str
 
@@ -169,6 +172,16 @@ class Lifecycle:
     def actions_in(self, state: str) -> tuple[str, ...]:
         """The lifecycle actions offered in `state` (its `actions` map), in spec order."""
         return dict(self.actions_by_state).get(state, ())
+
+    def update_forms(self, state: str) -> tuple[str, ...]:
+        """The states a PUT may answer for a resource in `state`: the state itself and its
+        `updating` form, if the spec declares one."""
+        form = dict(self.updating).get(state)
+        return (state, form) if form else (state,)
+
+    def settles_from_update(self, state: str) -> str | None:
+        """The settled state whose `updating` form `state` is, or None."""
+        return next((settled for settled, form in self.updating if form == state), None)
 
     def is_transitioning(self, state: str) -> bool:
         return state in self.transitioning_states
