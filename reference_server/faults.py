@@ -39,7 +39,8 @@ class Fault:
     # the transition time (`serve --transition-delay`) the server needs for the fault to show: a
     # fault in a transitioning state is invisible while transitions complete at once
     transition_delay: float = 0.0
-    # the resources whose tests catch it (`rancher-contract test --resource`); empty: the default
+    # the resources whose tests catch it (`rancher-contract test --resource`); empty: the API
+    # credential resource (the bootstrap keys' type), whose faults most of these are
     resources: tuple[str, ...] = ()
 
 
@@ -1230,6 +1231,90 @@ def _rc_no_cascade(parts: _Parts) -> None:
         inner = inner._inner
     # the backend runs the spec's cascades in `_cascade`; this server skips them
     inner._cascade = lambda *args, **kwargs: None
+
+
+def _rc_request(
+    method: str, *, item: bool, change: Callable[[Scope], Scope | None]
+) -> Callable[[ASGIApp], ASGIApp]:
+    """A request rewrite on registryCredential's collection (item=False) or its resources: `change`
+    returns the scope to use instead, or None."""
+
+    def read(scope: Scope, body: bytes) -> tuple[Scope, bytes] | tuple[int, dict[str, str], bytes]:
+        if scope.get("method") == method and _on(scope, "registryCredentials", item=item):
+            scope = change(scope) or scope
+        return scope, body
+
+    return lambda app: _Rewriter(app, request=read)
+
+
+def _with_query(
+    scope: Scope, edit: Callable[[list[tuple[str, str]]], list[tuple[str, str]]]
+) -> Scope:
+    from urllib.parse import urlencode
+
+    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return {**scope, "query_string": urlencode(edit(pairs)).encode("latin-1")}
+
+
+@_fault("rc-sort-desc-ignored", "§5", ("5.sort", "5.pagination"),
+        "registryCredential: order=desc lists ascending", resources=_RC)  # fmt: skip
+def _rc_sort_desc_ignored(parts: _Parts) -> None:
+    def change(scope: Scope) -> Scope:
+        return _with_query(scope, lambda q: [(k, "asc" if k == "order" else v) for k, v in q])
+
+    parts.middlewares.append(_rc_request("GET", item=False, change=change))
+
+
+@_fault("rc-limit-not-clamped", "§5", ("5.limit",),
+        "registryCredential: pagination.limit echoes a limit over the maximum or <= 0",
+        resources=_RC)  # fmt: skip
+def _rc_limit_not_clamped(parts: _Parts) -> None:
+    resource = _model().resource("registryCredential")
+    maximum = resource.limits.maximum
+
+    def fn(scope: Scope, status: int, headers: dict[str, str], data: Any) -> tuple[int, Any] | None:
+        raw = _query(scope).get("limit", "")
+        if (
+            status != 200
+            or not _on(scope, "registryCredentials", item=False)
+            or not raw.lstrip("-").isdigit()
+            or 0 < int(raw) <= maximum
+            or not isinstance(data, dict)
+            or not isinstance(data.get("pagination"), dict)
+        ):
+            return None
+        data["pagination"]["limit"] = int(raw)
+        return status, data
+
+    parts.middlewares.append(_json_rewrite(fn))
+
+
+@_fault("rc-patch-reads", "§6", ("6.method-not-allowed",),
+        "registryCredential: PATCH on a credential answers it like GET instead of 405",
+        resources=_RC)  # fmt: skip
+def _rc_patch_reads(parts: _Parts) -> None:
+    parts.middlewares.append(
+        _rc_request("PATCH", item=True, change=lambda scope: {**scope, "method": "GET"})
+    )
+
+
+@_fault("rc-activate-refused", "§3", ("3.action-result", "3.action-not-available", "3.actions-map"),
+        "registryCredential: activate answers 422 ActionNotAvailable although the credential "
+        "lists it", resources=_RC)  # fmt: skip
+def _rc_activate_refused(parts: _Parts) -> None:
+    def read(scope: Scope, body: bytes) -> tuple[Scope, bytes] | tuple[int, dict[str, str], bytes]:
+        if (
+            scope.get("method") == "POST"
+            and _on(scope, "registryCredentials", item=True)
+            and _query(scope).get("action") == "activate"
+        ):
+            status, headers, payload = _error(scope, 422, "ActionNotAvailable", None)
+            data = json.loads(payload)
+            data["fieldName"] = "action"
+            return status, headers, json.dumps(data).encode()
+        return scope, body
+
+    parts.middlewares.append(lambda app: _Rewriter(app, request=read))
 
 
 # Other names a fault is known by (the issue tracker's words): accepted by `serve --fault`.

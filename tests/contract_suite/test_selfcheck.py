@@ -27,6 +27,7 @@ import pytest
 
 from rancher_contract.contract_tests.runner import reference_server
 from rancher_contract.contract_tests.selfcheck import SuiteRun, run_against_reference, run_suite
+from rancher_contract.contract_tests.spec import credential_resource
 from rancher_contract.paths import DEFAULT_SPEC
 from rancher_contract.reference_server.faults import FAULTS
 from tests._checkout import REPO_ROOT
@@ -119,8 +120,10 @@ CORRECT: dict[str, Callable[[], SuiteRun]] = {
 def _fault_run(name: str) -> Callable[[], SuiteRun]:
     # a fault in a transitioning state shows only on a server whose transitions take time
     delay = FAULTS[name].transition_delay
-    # a fault of one resource is looked for in that resource's tests only
-    args = [*FAULT_ARGS, *(w for r in FAULTS[name].resources for w in ("--resource", r))]
+    # a fault of one resource is looked for in that resource's tests only; the others are the API
+    # credential resource's (the bootstrap keys' type)
+    resources = FAULTS[name].resources or (credential_resource().type,)
+    args = [*FAULT_ARGS, *(w for r in resources for w in ("--resource", r))]
     return lambda: run_against_reference([name], args, transition_delay=delay)
 
 
