@@ -31,6 +31,7 @@ __all__ = [
     "parse_resources",
     "path_to",
     "reference_target",
+    "references_in",
     "references_of",
     "retire",
     "retire_all",
@@ -104,6 +105,16 @@ def references_of(
         if other is not None and other.type != resource.type:
             found.append((field, other))
     return tuple(found)
+
+
+def references_in(resource: Resource, item: Mapping[str, Any]) -> dict[str, str]:
+    """The ids `item` (a resource of that type, as the server showed it) references, by target
+    type: a create body for another one (`create_body`) may reuse them."""
+    return {
+        other.type: str(item[field.name])
+        for field, other in references_of(resource)
+        if isinstance(item.get(field.name), str)
+    }
 
 
 def credential_fields(resource: Resource, model: SpecModel | None = None) -> tuple[str, str] | None:
