@@ -16,15 +16,18 @@ import httpx
 import schemathesis
 from schemathesis.core.failures import Failure, Severity
 
+from rancher_contract.contract_tests.resources import spec_model
 from rancher_contract.contract_tests.rules import RULES, ContractViolation
-from rancher_contract.contract_tests.spec import load_spec
+from rancher_contract.contract_tests.spec import Spec, load_spec
 from rancher_contract.contract_tests.validate import (
     Exchange,
     check_body,
     check_error,
     check_headers,
+    operation_and_resource,
     operation_of,
 )
+from rancher_contract.specmodel import Field
 
 AnyCase: TypeAlias = "schemathesis.Case[Any]"
 
@@ -60,7 +63,7 @@ STOCK_CHECK_RULES = {
 
 
 class RancherFailure(Failure):
-    """A response broke a rule of the Rancher apiKey contract."""
+    """A response broke a rule of a Rancher contract."""
 
     code: ClassVar[str] = "ST950"
     kind_title: ClassVar[str] = "Rancher contract rule broken"
@@ -199,8 +202,9 @@ def rancher_resource_envelope(
 def rancher_secret_once(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: AnyCase
 ) -> bool | None:
-    """secretValue is the 40-character secret in the 201 response only, null in every other
-    response but an action's, which may carry the stored hash, never the secret (sections 2, 8).
+    """A field read on create only (a secret) is in the 201 response only (generated, or
+    the value sent or null), null in every other response but an action's, which may carry the
+    stored hash, never the secret (sections 2, 8).
     """
     if _off_contract(case, response):
         return None
@@ -237,11 +241,57 @@ def rancher_headers(
     return True
 
 
-def _text_fields(case: AnyCase) -> dict[str, Any]:
+def _spec_of(case: AnyCase, exchange: Exchange) -> Spec | None:
+    """The resource the checked operation is on: by its operationId in the spec model, else by the
+    request's path (the type segment)."""
+    operation_id = case.operation.definition.raw.get("operationId")
+    for resource in spec_model().resources:
+        if any(op.operation_id == operation_id for op in resource.operations):
+            return load_spec(resource.type)
+    on_path = operation_and_resource(exchange)[1]
+    return load_spec(on_path.type) if on_path is not None else None
+
+
+def _is_text(field: Field) -> bool:
+    return "string" in field.json_types and set(field.json_types) <= {"string", "null"}
+
+
+def _text_fields(case: AnyCase, spec: Spec, operation: str) -> dict[str, tuple[Field, Any]]:
+    """The resource's text fields that the body writes (create or update), with their values."""
     body = case.body
     if not isinstance(body, dict):
         return {}
-    return {name: body[name] for name in ("name", "description") if name in body}
+    return {
+        field.name: (field, body[field.name])
+        for field in spec.resource.fields
+        if field.name in body
+        and _is_text(field)
+        and (field.create if operation == "create" else field.update)
+    }
+
+
+def _otherwise_invalid(case: AnyCase, spec: Spec, operation: str) -> set[str]:
+    """The fields a write body gets wrong in ways this check does not judge (null for a
+    non-nullable field, too short, not an option, a required field missing): a server may name
+    any of them first."""
+    body = case.body if isinstance(case.body, dict) else {}
+    found = set()
+    for field in spec.resource.fields:
+        if not (field.create if operation == "create" else field.update):
+            continue
+        if field.name not in body:
+            if operation == "create" and field.required:
+                found.add(field.name)
+            continue
+        value = body[field.name]
+        if value is None and not field.wire_nullable:
+            found.add(field.name)
+        elif isinstance(value, str) and field.min_length is not None:
+            if len(value) < field.min_length:
+                found.add(field.name)
+        if field.options is not None and value is not None and value not in field.options:
+            found.add(field.name)
+    return found
 
 
 @schemathesis.check
@@ -252,7 +302,8 @@ def rancher_invalid_text_rejected(
     MaxLengthExceeded (2, 6).
 
     This is the Rancher form of `negative_data_rejection`: numbers and booleans may be coerced,
-    unknown and read-only fields are ignored, so only these two cases must be rejected.
+    unknown and read-only fields are ignored, so only these two cases must be rejected. The text
+    fields and their lengths are those of the resource the operation is on.
     """
     if _off_contract(case, response):
         return None
@@ -260,23 +311,32 @@ def rancher_invalid_text_rejected(
     operation = operation_of(exchange)
     if operation not in {"create", "update"} or response.status_code in {400, 401, 404, 409}:
         return None
-    spec = load_spec()
+    spec = _spec_of(case, exchange)
+    if spec is None:
+        return None
+    texts = _text_fields(case, spec, operation)
     expected: dict[
         str, tuple[str, str]
     ] = {}  # field -> (rule, code); with several, any one may be reported
-    for name, value in _text_fields(case).items():
-        limit = spec.max_length(name)
+    for name, (field, value) in texts.items():
         if isinstance(value, (dict, list)):
             expected[name] = ("2.invalid-format", "InvalidFormat")
-        elif isinstance(value, str) and limit is not None and len(value) > limit:
+        elif (
+            isinstance(value, str)
+            and field.max_length is not None
+            and len(value) > field.max_length
+        ):
             expected[name] = ("2.max-length", "MaxLengthExceeded")
     if not expected:
         return None
     body = exchange.json if isinstance(exchange.json, dict) else {}
-    reported = expected.get(str(body.get("fieldName")))
+    named = str(body.get("fieldName"))
+    reported = expected.get(named)
+    if response.status_code == 422 and named in _otherwise_invalid(case, spec, operation):
+        return True
     if response.status_code != 422 or reported is None or reported[1] != body.get("code"):
         name, (rule_id, _) = next(iter(expected.items()))
-        value = _text_fields(case)[name]
+        value = texts[name][1]
         raise ValidationFailure(
             operation=case.operation.label,
             rule_id=rule_id,
@@ -296,14 +356,21 @@ def _plain_text(value: str) -> bool:
 def rancher_writes_stored(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: AnyCase
 ) -> bool | None:
-    """A successful create or update returns the name and description it was sent (section 2)."""
+    """A successful create or update returns the text it was sent (section 2): every text field
+    of the resource the body writes, but those read on create only (a secret: its own check)."""
     if _off_contract(case, response):
         return None
     exchange = exchange_from(response)
-    if operation_of(exchange) not in {"create", "update"} or not 200 <= response.status_code < 300:
+    operation = operation_of(exchange)
+    if operation not in {"create", "update"} or not 200 <= response.status_code < 300:
+        return None
+    spec = _spec_of(case, exchange)
+    if spec is None:
         return None
     body = exchange.json if isinstance(exchange.json, dict) else {}
-    for name, value in _text_fields(case).items():
+    for name, (field, value) in _text_fields(case, spec, operation).items():
+        if field.read_on_create_only:
+            continue
         if isinstance(value, str) and not _plain_text(value):
             continue  # NUL or a lone surrogate: what a server keeps of it is left open
         if (value is None or isinstance(value, str)) and body.get(name) != value:
@@ -325,7 +392,9 @@ def rancher_action_result(
     exchange = exchange_from(response)
     if operation_of(exchange) != "action" or response.status_code != 202:
         return None
-    spec = load_spec()
+    spec = _spec_of(case, exchange)
+    if spec is None:
+        return None
     action = (exchange.query.get("action") or [""])[0]
     body = exchange.json if isinstance(exchange.json, dict) else {}
     rule = spec.actions.get(action)
@@ -343,8 +412,8 @@ def rancher_action_result(
 def rancher_soft_delete(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: AnyCase
 ) -> bool | None:
-    """DELETE is a soft delete: 200 with the key removing or removed, and it stays readable (section
-    3).
+    """DELETE is a soft delete: 200 with the resource removing or removed (the states of its own
+    lifecycle), and it stays readable (section 3).
 
     This replaces the stock `use_after_free`, which is wrong for Rancher.
     """
@@ -354,7 +423,9 @@ def rancher_soft_delete(
     if operation_of(exchange) != "delete" or response.status_code != 200:
         return None
     body = exchange.json if isinstance(exchange.json, dict) else {}
-    spec = load_spec()
+    spec = _spec_of(case, exchange)
+    if spec is None:
+        return None
     if body.get("state") not in spec.removed_states | {spec.removal.through}:
         raise LifecycleFailure(
             operation=case.operation.label,

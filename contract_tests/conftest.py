@@ -71,10 +71,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     from rancher_contract.contract_tests.spec import credential_resource
 
     if credential_resource().type not in {r.type for r in selected_resources()}:
-        dropped = [i for i in items if "resource" not in getattr(i, "fixturenames", ())]
+
+        def per_resource(item: pytest.Item) -> bool:
+            # a `selected_resources` test covers the selection by itself (test_schemathesis)
+            return "resource" in getattr(item, "fixturenames", ()) or bool(
+                item.get_closest_marker("selected_resources")
+            )
+
+        dropped = [i for i in items if not per_resource(i)]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
-            items[:] = [i for i in items if "resource" in getattr(i, "fixturenames", ())]
+            items[:] = [i for i in items if per_resource(i)]
     pool.select_modules(
         {item.module.__name__ for item in items if isinstance(item, pytest.Function)}
     )
@@ -87,6 +94,9 @@ def pytest_configure(config: pytest.Config) -> None:
         pytest.exit(f"contract suite: {exc}", returncode=2)
     pace.install(max_rps)
     config.addinivalue_line("markers", "contract(rule_id, ...): the contract rules a test checks")
+    config.addinivalue_line(
+        "markers", "selected_resources: the test covers the selected resources by itself"
+    )
     # Hypothesis keeps its files under ./.hypothesis by default: the user's directory stays clean.
     set_hypothesis_home_dir(cache_dir() / "hypothesis-home")
     settings.register_profile(
