@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from rancher_contract.contract_tests import pace
-from rancher_contract.contract_tests.resources import spec_model
+from rancher_contract.contract_tests.resources import path_to, spec_model
 from rancher_contract.contract_tests.rules import ContractViolation
 from rancher_contract.contract_tests.target import Target
 from rancher_contract.contract_tests.validate import (
@@ -430,10 +430,15 @@ def remove_keys(
                 return None
             return body if isinstance(body, dict) else None
 
-        def deactivate(url: str, body: dict[str, Any]) -> None:
-            link = (body.get("actions") or {}).get("deactivate")
+        def deactivate(url: str, body: dict[str, Any]) -> bool:
+            """Start the first action towards a state DELETE removes from (deactivate); False
+            when there is none to take (already there, or no lifecycle)."""
+            step = _step_to_deletable(body)
+            link = (body.get("actions") or {}).get(step) if step else None
             if isinstance(link, str) and same_origin(link, url):
                 call("POST", link)
+                return True
+            return False
 
         gone = _gone_states()
         pending: list[str] = []
@@ -457,13 +462,24 @@ def remove_keys(
                         break
                     time.sleep(0.05)
                     body = read(url)
-                if body is None or body.get("state") != "active":
+                if body is None or not deactivate(url, body):
                     break
-                deactivate(url, body)
             deleted = call("DELETE", url)
             if deleted is not None and deleted.status_code == 200:
                 removed += 1
     return removed
+
+
+def _step_to_deletable(body: dict[str, Any]) -> str | None:
+    """The first action of the shortest path from the resource's state to one where DELETE runs
+    its action (an active key: deactivate), by its type's lifecycle; None when it is there."""
+    resource = spec_model().resource(str(body.get("type")))
+    lifecycle = resource.lifecycle if resource is not None else None
+    runs = lifecycle.action(lifecycle.delete.runs) if lifecycle and lifecycle.delete.runs else None
+    if lifecycle is None or runs is None:
+        return None
+    plan = path_to(lifecycle, str(body.get("state")), runs.from_states)
+    return plan[0] if plan else None
 
 
 def _gone_states() -> set[str]:

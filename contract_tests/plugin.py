@@ -42,7 +42,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(
-        "rancher-contract", "the Rancher apiKey contract suite (inert without --rancher-url)"
+        "rancher-contract", "the Rancher API contract suite (inert without --rancher-url)"
     )
     for dest, (env, text) in OPTIONS.items():
         if dest == "rancher_resource":  # repeatable, like `rancher-contract test --resource`

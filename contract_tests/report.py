@@ -171,7 +171,7 @@ def render_markdown(run: RunInfo) -> str:
     results = rule_results(run)
     counts = _counts(results)
     lines = [
-        "## rancher-contract: apiKey contract report",
+        "## rancher-contract: Rancher contract report",
         "",
         f"**{run.verdict}** (exit code {run.exit_code})",
         "",
@@ -278,7 +278,7 @@ def render_html(run: RunInfo) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>rancher-contract report: " + _e(run.target) + "</title>",
         f"<style>{_CSS}</style></head><body><main>",
-        "<h1>apiKey contract report</h1>",
+        "<h1>Rancher contract report</h1>",
         f'<div class="verdict {verdict_class}">{_e(run.verdict)} (exit code {run.exit_code})</div>',
         '<table class="meta">',
         f"<tr><th>target</th><td><code>{_e(run.target)}</code></td></tr>",

@@ -1,4 +1,5 @@
-"""The contract rules the suite checks, each tied to its section of the apiKey contract.
+"""The contract rules the suite checks, each tied to its section of the contract (the apiKey
+contract's numbering, which the other resources' contracts follow).
 
 Every assertion of the suite raises `ContractViolation` with one of these rules, so that a failure
 always says which rule broke. The ids are stable: the failure summary, the fault self-check and the

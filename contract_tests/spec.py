@@ -1,12 +1,10 @@
-"""The spec model as the credential-resource modules of the suite read it.
-
-The suite's deep modules (`test_lifecycle`, `test_matrix`, `test_auth`, `test_collections`,
-`test_errors`, `test_schemas`, `test_api`, the key pool) test the API credential resource: the
-resource whose lifecycle authenticates in some state and whose fields carry `x-rancher-field.
-basicAuth` (the bootstrap keys are such resources). `load_spec()` gives them that resource of the
-spec model with the derived views they use (paths to settled states, the states whose actions map
-the contract fixes). Nothing here is read from YAML: the spec model (`rancher_contract.specmodel`)
-is the one loader; every resource is tested by `test_resources.py`.
+"""The spec model as the suite's modules read a resource: `load_spec(type)` gives the `Spec` view of
+one resource of the spec set, with the views the tests derive from its lifecycle (paths to the
+settled states, the state DELETE starts from, the removed states, the `updating` forms a PUT may
+show, the states whose actions map the contract fixes). The `spec` fixture is the view of the
+module's `resource`; `load_spec()` without a type is the API credential resource (the one whose
+fields carry `x-rancher-field.basicAuth`, the bootstrap keys' type). Nothing here is read from
+YAML: the spec model (`rancher_contract.specmodel`) is the one loader.
 """
 
 from __future__ import annotations

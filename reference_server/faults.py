@@ -1298,7 +1298,8 @@ def _rc_patch_reads(parts: _Parts) -> None:
     )
 
 
-@_fault("rc-activate-refused", "§3", ("3.action-result", "3.action-not-available", "3.actions-map"),
+@_fault("rc-activate-refused", "§3",
+        ("3.action-result", "3.action-not-available", "3.actions-map", "1.action-slash"),
         "registryCredential: activate answers 422 ActionNotAvailable although the credential "
         "lists it", resources=_RC)  # fmt: skip
 def _rc_activate_refused(parts: _Parts) -> None:

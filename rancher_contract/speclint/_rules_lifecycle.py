@@ -133,7 +133,7 @@ def _check_lifecycle(view: SpecView, resource: Resource, life: Node) -> Iterator
         if settled not in known or entry.value not in known:
             yield Finding(NAME, entry.pointer, f"updating {settled} -> {entry.value}: not states")
         elif entry.value not in transitioning:
-            yield Finding(NAME, entry.pointer, f"updating form {entry.value!r} is not transitioning")
+            yield Finding(NAME, entry.pointer, f"updating form {entry.value!r} is not a transition")
 
     # the action names are the action operation's enum
     action_enum, where = _action_enum(view, resource)

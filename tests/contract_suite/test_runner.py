@@ -120,7 +120,10 @@ def test_output_snapshot_of_a_failing_run() -> None:
     """The summary names the rule, the failing test and the request chain as curl commands."""
     with reference_server(faults=["create-answers-200"]) as (url, access_key, secret_key):
         run = run_suite(
-            url, access_key, secret_key, ["-k", "test_documented_collection_path", "--seed", "7"]
+            url,
+            access_key,
+            secret_key,
+            ["-k", "test_documented_collection_path", "--seed", "7", "--resource", "apiKey"],
         )
     assert run.code == 1, run.output
     assert "[1.success-status]" in run.output

@@ -104,7 +104,7 @@ def test_github_action_steps(
     assert _junit_tests(workspace / context["inputs.junit-xml"]) >= 50
     assert (workspace / context["inputs.report-html"]).read_text().startswith("<!DOCTYPE html>")
     job_summary = summary.read_text(encoding="utf-8")
-    assert "apiKey contract report" in job_summary and "The target conforms" in job_summary
+    assert "Rancher contract report" in job_summary and "The target conforms" in job_summary
     assert active_keys(served.url, served.access_key, served.secret_key) == before
 
 

@@ -164,4 +164,4 @@ def test_html_renders_in_chromium_without_console_errors(
     assert console == [], console
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert screenshot.stat().st_size > 20_000  # a page with content, not a blank image
-    assert "apiKey contract report" in dom and "3.put-keeps-state" in dom
+    assert "Rancher contract report" in dom and "3.put-keeps-state" in dom
