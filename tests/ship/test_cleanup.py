@@ -55,7 +55,8 @@ def test_a_failing_run_leaves_no_active_key(tmp_path: Path) -> None:
         before = active_keys(server.url, server.access_key, server.secret_key)
         run = subprocess.run(
             [sys.executable, "-m", "rancher_contract", "test", "--url", server.url,
-             "--access-key", server.access_key, "--secret-key", server.secret_key],
+             "--access-key", server.access_key, "--secret-key", server.secret_key,
+             "--resource", "apiKey"],
             capture_output=True, text=True, env=clean_env(), cwd=REPO_ROOT, timeout=300,
             check=False,
         )  # fmt: skip

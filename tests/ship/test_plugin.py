@@ -64,6 +64,7 @@ def test_runs_the_suite_in_a_users_project(
         "--rancher-url", served.url,
         "--rancher-access-key", served.access_key,
         "--rancher-secret-key", served.secret_key,
+        "--rancher-resource", "apiKey",
         cwd=project,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr

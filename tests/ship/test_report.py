@@ -43,7 +43,16 @@ def failing_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reports]:
     with checkout_server(root / "keys.sqlite", "--fault", "put-changes-state") as server:
         run = run_checkout_test(
             server,
-            ["--report-html", str(html_path), "--report-md", str(md_path), "--seed", "11"],
+            [
+                "--report-html",
+                str(html_path),
+                "--report-md",
+                str(md_path),
+                "--seed",
+                "11",
+                "--resource",
+                "apiKey",
+            ],
             env={"GITHUB_STEP_SUMMARY": str(summary)},
         )
     yield Reports(

@@ -76,9 +76,11 @@ def test_the_suite_passes_a_reference_server_from_a_temp_dir(
     installed: Installed, serve: Serve, tmp_path: Path
 ) -> None:
     served = serve("--db", str(tmp_path / "keys.db"))
+    # one resource here; every resource against the embedded server below
     result = installed.run(
         "rancher-contract", "test", "--url", served.url,
         "--access-key", served.access_key, "--secret-key", served.secret_key,
+        "--resource", "apiKey",
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "The target conforms" in result.stdout
