@@ -64,7 +64,9 @@ def test_exit_code_matrix_of_the_installed_tool(
     assert "is not a Rancher v1 API" in runs["python3 -m http.server"].stderr
     # the rerun hint repeats the URL, and no key appears anywhere in the output of a failing run
     failing = runs["a rule broke"].stdout + runs["a rule broke"].stderr
-    assert f"Rerun with: rancher-contract test --url {broken.url} --seed " in failing
+    assert (
+        f"Rerun with: rancher-contract test --url {broken.url} --resource apiKey --seed " in failing
+    )
     hint = next(line for line in failing.splitlines() if "Rerun with:" in line)
     assert broken.access_key not in hint and broken.secret_key not in hint
     assert broken.secret_key not in failing  # curl reproductions name $RANCHER_SECRET_KEY only
