@@ -64,6 +64,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("resource", chosen, ids=[r.type for r in chosen], scope="module")
 
 
+@pytest.hookimpl(trylast=True)  # after `-k`/`-m` deselection: the pool prepares what remains
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The tests without a `resource` fixture are those of the API credential resource (the
     bootstrap keys' type, contract_tests/spec.py): they run when it is selected. The key pool
