@@ -14,7 +14,7 @@ through `Api.create`, so the run removes them at its end like every other one it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,6 +29,7 @@ from rancher_contract.contract_tests.resources import (
 )
 from rancher_contract.contract_tests.rules import ContractViolation
 from rancher_contract.contract_tests.spec import Spec, credential_resource, load_spec
+from rancher_contract.specmodel import Resource
 
 __all__ = [
     "PLAN",
@@ -37,6 +38,7 @@ __all__ = [
     "PoolKey",
     "declare",
     "declare_each",
+    "make_references",
     "pool_tag",
     "select_modules",
 ]
@@ -66,12 +68,33 @@ class PoolKey:
         """The resource's own HTTP Basic values (an API credential's access and secret key)."""
         resource = spec_model().resource(self.type or str(self.key.get("type")))
         names = credential_fields(resource) if resource is not None else None
-        user = names[0] if names else "publicValue"
-        return Credentials(str(self.key.get(user)), str(self.secret))
+        if names is None:
+            raise LookupError(f"{self.type} has no HTTP Basic fields (x-rancher-field.basicAuth)")
+        return Credentials(str(self.key.get(names[0])), str(self.secret))
 
     @property
     def self_url(self) -> str:
         return str(self.key["links"]["self"])
+
+
+def make_references(api: Api, resources: Iterable[Resource]) -> dict[str, str]:
+    """One resource of each type `resources` reference (and of what those reference, first),
+    settled together, by type. Created through `Api.create`, so the run removes them."""
+    model = spec_model()
+    targets = {other.type for r in resources for _field, other in references_of(r, model)}
+    ids: dict[str, str] = {}
+    made: list[dict[str, Any]] = []
+    prefix = unique_prefix()
+    for type_name in creation_order(sorted(targets), model):
+        resource = model.resource(type_name)
+        assert resource is not None
+        body = create_body(resource, prefix, ids)
+        created = api.create(body, resource).expect("1.success-status", 201).body
+        ids[type_name] = str(created["id"])
+        made.append(created)
+    if made:
+        api.wait_all(made)
+    return ids
 
 
 def pool_tag(type_name: str, tag: str) -> str:
@@ -145,28 +168,10 @@ class KeyPool:
             ) from None
 
     def _references(self, needs: Mapping[str, Need]) -> dict[str, str]:
-        """One resource of each type the needed ones reference (created first, settled), by type:
-        the pool's resources share them."""
+        """One resource of each type the needed ones reference: the pool's resources share them."""
         model = spec_model()
-        targets = {
-            other.type
-            for need in needs.values()
-            if (resource := model.resource(need.resource_type)) is not None
-            for _field, other in references_of(resource, model)
-        }
-        ids: dict[str, str] = {}
-        made: list[dict[str, Any]] = []
-        prefix = unique_prefix()
-        for type_name in creation_order(sorted(targets), model):
-            resource = model.resource(type_name)
-            assert resource is not None
-            body = create_body(resource, prefix, ids)
-            created = self.api.create(body, resource).expect("1.success-status", 201).body
-            ids[type_name] = str(created["id"])
-            made.append(created)
-        if made:
-            self.api.wait_all(made)
-        return ids
+        wanted = [model.resource(need.resource_type) for need in needs.values()]
+        return make_references(self.api, [r for r in wanted if r is not None])
 
     def _prepare(self, needs: Mapping[str, Need]) -> None:
         specs = {tag: load_spec(need.resource_type) for tag, need in needs.items()}

@@ -21,12 +21,11 @@ from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_s
 
 from rancher_contract.contract_tests.client import Api, Credentials
 from rancher_contract.contract_tests.conftest import profile
+from rancher_contract.contract_tests.pool import make_references
 from rancher_contract.contract_tests.resources import (
     create_body,
-    creation_order,
     credential_fields,
     reference_target,
-    references_of,
     spec_model,
 )
 from rancher_contract.contract_tests.rules import ContractViolation
@@ -486,25 +485,6 @@ def make_machine(
     return Lifecycle
 
 
-def make_references(api: Api, resource: Resource, prefix: str) -> dict[str, str]:
-    """One resource of each type `resource` references (and theirs, first), settled: the
-    machine's resources share them. Created through `Api.create`, so the run removes them."""
-    model = spec_model()
-    targets = sorted({other.type for _field, other in references_of(resource, model)})
-    ids: dict[str, str] = {}
-    made: list[dict[str, Any]] = []
-    for type_name in creation_order(targets, model):
-        other = model.resource(type_name)
-        assert other is not None
-        body = create_body(other, prefix, ids)
-        created = api.create(body, other).expect("1.success-status", 201).body
-        ids[type_name] = str(created["id"])
-        made.append(created)
-    if made:
-        api.wait_all(made)
-    return ids
-
-
 @pytest.mark.contract("3.action-result", "4.active-only")
 def test_lifecycle(api: Api, prefix: str, resource: Resource, spec: Spec) -> None:
     """§3/§4: random sequences of create, get, list, update, actions, DELETE and (an API
@@ -515,7 +495,7 @@ def test_lifecycle(api: Api, prefix: str, resource: Resource, spec: Spec) -> Non
         pytest.skip(f"{resource.type} has no create operation")
     seen: list[ModelKey] = []
     model = LifecycleModel(spec, prefix)
-    machine = make_machine(api, model, prefix, make_references(api, resource, prefix), seen)
+    machine = make_machine(api, model, prefix, make_references(api, [resource]), seen)
     phases = [Phase.explicit, Phase.reuse, Phase.generate] + (
         [Phase.shrink] if profile()["shrink"] else []
     )

@@ -210,18 +210,9 @@ def _headers_rewrite(
 
 
 def _resources(data: Any) -> list[dict[str, Any]]:
-    """The apiKey resources in a response body (the resource itself or a collection's data)."""
-    if not isinstance(data, dict):
-        return []
-    if data.get("type") == "apiKey":
-        return [data]
-    if data.get("type") == "collection":
-        return [
-            item
-            for item in data.get("data", [])
-            if isinstance(item, dict) and item.get("type") == "apiKey"
-        ]
-    return []
+    """The API credential resources (apiKey) in a response body (the resource or a collection's
+    data)."""
+    return _typed(data, _api_key().type)
 
 
 def _query(scope: Scope) -> dict[str, str]:
@@ -1116,16 +1107,10 @@ def _typed(data: Any, type_name: str) -> list[dict[str, Any]]:
 def _rc_secret_on_get(parts: _Parts) -> None:
     secrets: dict[str, str] = {}
 
-    def read(scope: Scope, body: bytes) -> tuple[Scope, bytes] | tuple[int, dict[str, str], bytes]:
-        data = _json_body(body)
-        if (
-            scope.get("method") == "POST"
-            and _on(scope, "registryCredentials", item=False)
-            and isinstance(data, dict)
-            and isinstance(data.get("secretValue"), str)
-        ):
-            scope = {**scope, "rc_secret": data["secretValue"]}
-        return scope, body
+    def read(scope: Scope, data: Any) -> Scope | None:
+        if isinstance(data, dict) and isinstance(data.get("secretValue"), str):
+            return {**scope, "rc_secret": data["secretValue"]}
+        return None
 
     def rewrite(
         scope: Scope, status: int, headers: dict[str, str], body: bytes
@@ -1141,7 +1126,9 @@ def _rc_secret_on_get(parts: _Parts) -> None:
             item["secretValue"] = secrets[item["id"]]
         return (status, headers, json.dumps(data).encode()) if items else (status, headers, body)
 
-    parts.middlewares.append(lambda app: _Rewriter(app, response=rewrite, request=read))
+    # the request rewrite wraps the response one (appended last): the latter sees `rc_secret`
+    parts.middlewares.append(lambda app: _Rewriter(app, response=rewrite))
+    parts.middlewares.append(_rc_request("POST", item=False, change=read))
 
 
 @_fault("rc-registry-id-changeable", "§2", ("2.create-only",),
@@ -1150,16 +1137,10 @@ def _rc_secret_on_get(parts: _Parts) -> None:
 def _rc_registry_id_changeable(parts: _Parts) -> None:
     changed: dict[str, str] = {}
 
-    def read(scope: Scope, body: bytes) -> tuple[Scope, bytes] | tuple[int, dict[str, str], bytes]:
-        data = _json_body(body)
-        if (
-            scope.get("method") == "PUT"
-            and _on(scope, "registryCredentials", item=True)
-            and isinstance(data, dict)
-            and isinstance(data.get("registryId"), str)
-        ):
+    def read(scope: Scope, data: Any) -> Scope | None:
+        if isinstance(data, dict) and isinstance(data.get("registryId"), str):
             changed[_segments(scope)[2]] = data["registryId"]
-        return scope, body
+        return None
 
     def fn(scope: Scope, status: int, headers: dict[str, str], data: Any) -> tuple[int, Any] | None:
         items = [i for i in _typed(data, "registryCredential") if i.get("id") in changed]
@@ -1168,26 +1149,20 @@ def _rc_registry_id_changeable(parts: _Parts) -> None:
         return (status, data) if items else None
 
     parts.middlewares.append(_json_rewrite(fn))
-    parts.middlewares.append(lambda app: _Rewriter(app, request=read))
+    parts.middlewares.append(_rc_request("PUT", item=True, change=read))
 
 
 @_fault("rc-missing-email-accepted", "§6", ("2.required",),
         "registryCredential: a create without email is accepted (email defaults to '')",
         resources=_RC)  # fmt: skip
 def _rc_missing_email_accepted(parts: _Parts) -> None:
-    def read(scope: Scope, body: bytes) -> tuple[Scope, bytes] | tuple[int, dict[str, str], bytes]:
-        data = _json_body(body)
-        if (
-            scope.get("method") == "POST"
-            and _on(scope, "registryCredentials", item=False)
-            and isinstance(data, dict)
-            and "email" not in data
-        ):
+    def read(scope: Scope, data: Any) -> Scope | None:
+        if isinstance(data, dict) and "email" not in data:
             data["email"] = "nobody@example.com"
-            return scope, json.dumps(data).encode()
-        return scope, body
+            return scope
+        return None
 
-    parts.middlewares.append(lambda app: _Rewriter(app, request=read))
+    parts.middlewares.append(_rc_request("POST", item=False, change=read))
 
 
 @_fault("rc-unknown-registry-accepted", "§6", ("2.reference",),
@@ -1204,21 +1179,18 @@ def _rc_unknown_registry_accepted(parts: _Parts) -> None:
                 seen.append(item["id"])
         return None
 
-    def read(scope: Scope, body: bytes) -> tuple[Scope, bytes] | tuple[int, dict[str, str], bytes]:
-        data = _json_body(body)
+    def read(scope: Scope, data: Any) -> Scope | None:
         if (
-            scope.get("method") == "POST"
-            and _on(scope, "registryCredentials", item=False)
-            and isinstance(data, dict)
+            isinstance(data, dict)
             and isinstance(data.get("registryId"), str)
             and data["registryId"] not in seen
             and seen
         ):
             data["registryId"] = seen[-1]
-            return scope, json.dumps(data).encode()
-        return scope, body
+            return scope
+        return None
 
-    parts.middlewares.append(lambda app: _Rewriter(app, request=read))
+    parts.middlewares.append(_rc_request("POST", item=False, change=read))
     parts.middlewares.append(_json_rewrite(registries))
 
 
@@ -1234,15 +1206,20 @@ def _rc_no_cascade(parts: _Parts) -> None:
 
 
 def _rc_request(
-    method: str, *, item: bool, change: Callable[[Scope], Scope | None]
+    method: str, *, item: bool, change: Callable[[Scope, Any], Scope | None]
 ) -> Callable[[ASGIApp], ASGIApp]:
-    """A request rewrite on registryCredential's collection (item=False) or its resources: `change`
-    returns the scope to use instead, or None."""
+    """A request rewrite on registryCredential's collection (item=False) or its resources:
+    `change(scope, data)` gets the parsed JSON body (None if there is none), may edit it in place,
+    and returns the scope to use (the body re-encoded), or None to leave the request alone."""
 
     def read(scope: Scope, body: bytes) -> tuple[Scope, bytes] | tuple[int, dict[str, str], bytes]:
-        if scope.get("method") == method and _on(scope, "registryCredentials", item=item):
-            scope = change(scope) or scope
-        return scope, body
+        if scope.get("method") != method or not _on(scope, "registryCredentials", item=item):
+            return scope, body
+        data = _json_body(body)
+        changed = change(scope, data)
+        if changed is None:
+            return scope, body
+        return changed, (json.dumps(data).encode() if isinstance(data, dict) else body)
 
     return lambda app: _Rewriter(app, request=read)
 
@@ -1259,7 +1236,7 @@ def _with_query(
 @_fault("rc-sort-desc-ignored", "§5", ("5.sort", "5.pagination"),
         "registryCredential: order=desc lists ascending", resources=_RC)  # fmt: skip
 def _rc_sort_desc_ignored(parts: _Parts) -> None:
-    def change(scope: Scope) -> Scope:
+    def change(scope: Scope, data: Any) -> Scope:
         return _with_query(scope, lambda q: [(k, "asc" if k == "order" else v) for k, v in q])
 
     parts.middlewares.append(_rc_request("GET", item=False, change=change))
@@ -1294,7 +1271,7 @@ def _rc_limit_not_clamped(parts: _Parts) -> None:
         resources=_RC)  # fmt: skip
 def _rc_patch_reads(parts: _Parts) -> None:
     parts.middlewares.append(
-        _rc_request("PATCH", item=True, change=lambda scope: {**scope, "method": "GET"})
+        _rc_request("PATCH", item=True, change=lambda scope, data: {**scope, "method": "GET"})
     )
 
 
